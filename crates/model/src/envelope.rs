@@ -1,0 +1,124 @@
+//! The JSON envelope every `/v1` response is wrapped in, and the error shape.
+
+use serde::{Deserialize, Serialize};
+
+/// `{"success": true, "data": …}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response<T> {
+    pub success: bool,
+    pub data: T,
+}
+
+impl<T> Response<T> {
+    pub fn new(data: T) -> Self {
+        Self {
+            success: true,
+            data,
+        }
+    }
+}
+
+/// An offset-paginated list: `{"success": true, "data": [...], "pagination": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListResponse<T> {
+    pub success: bool,
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+}
+
+impl<T> ListResponse<T> {
+    pub fn new(data: Vec<T>, total: u64, limit: u32, offset: u64) -> Self {
+        let has_more = offset + (data.len() as u64) < total;
+        Self {
+            success: true,
+            data,
+            pagination: Pagination {
+                total,
+                limit,
+                offset,
+                has_more,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pagination {
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+    pub has_more: bool,
+}
+
+/// `{"success": false, "error": {...}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    pub success: bool,
+    pub error: ApiError,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The machine-readable error codes of the HTTP contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    ValidationError,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    RateLimited,
+    InternalError,
+}
+
+/// Input that failed to parse, with the field it came from, so clients can
+/// show the message next to the right control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_screaming_snake_case_on_the_wire() {
+        let json = serde_json::to_string(&ErrorCode::ValidationError).expect("serialises");
+        assert_eq!(json, "\"VALIDATION_ERROR\"");
+    }
+
+    #[test]
+    fn list_has_more_when_the_page_ends_before_the_total() {
+        let list = ListResponse::new(vec![1, 2], 5, 2, 2);
+        assert!(list.pagination.has_more);
+        let last = ListResponse::new(vec![5], 5, 2, 4);
+        assert!(!last.pagination.has_more);
+    }
+}

@@ -1,0 +1,54 @@
+//! The first start on an empty database: a workspace and its owner.
+
+use crate::secrets::Password;
+use crate::store::{self, workspaces, Store};
+
+pub struct Bootstrap {
+    pub workspace_id: String,
+    /// Set only on the start that created the owner.
+    pub new_owner: Option<OwnerCredentials>,
+}
+
+pub struct OwnerCredentials {
+    pub email: String,
+    pub password: Password,
+}
+
+pub const OWNER_ROLE: &str = "owner";
+
+/// Returns the existing workspace, or creates one with an owner account
+/// whose generated password the caller shows once.
+pub async fn ensure_workspace(store: &Store, owner_email: &str) -> anyhow::Result<Bootstrap> {
+    if let Some(workspace_id) = workspaces::first_workspace_id(store.pool()).await? {
+        return Ok(Bootstrap {
+            workspace_id,
+            new_owner: None,
+        });
+    }
+    let workspace_id = format!("ws_{}", ulid::Ulid::new());
+    let password = Password::generate();
+    let password_hash = password.hash()?;
+    let user_id = format!("usr_{}", ulid::Ulid::new());
+    workspaces::insert_with_owner(
+        store.pool(),
+        &workspace_id,
+        "My workspace",
+        &workspaces::NewUser {
+            id: &user_id,
+            workspace_id: &workspace_id,
+            email: owner_email,
+            password_hash: &password_hash,
+            role: OWNER_ROLE,
+            created_at: store::millis(chrono::Utc::now()),
+        },
+    )
+    .await?;
+    tracing::info!(%workspace_id, "created the workspace and its owner");
+    Ok(Bootstrap {
+        workspace_id,
+        new_owner: Some(OwnerCredentials {
+            email: owner_email.to_owned(),
+            password,
+        }),
+    })
+}

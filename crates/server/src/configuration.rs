@@ -1,0 +1,18 @@
+//! Everything the server needs to start, gathered in one place.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen; port 0 picks a free port (tests use it).
+    pub listen: SocketAddr,
+    /// Holds `keyscope.db`; created with mode 0700 if missing.
+    pub data_dir: PathBuf,
+    /// The trunk-built web app (`dist/`).
+    pub web_dir: PathBuf,
+    /// The owner account created on the first start of an empty database.
+    pub owner_email: String,
+    /// Fill an empty database with the demo workspace.
+    pub demo: bool,
+}

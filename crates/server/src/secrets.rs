@@ -1,0 +1,87 @@
+//! Drawing secrets from the OS and turning them into what may be stored:
+//! SHA-256 digests for key secrets, argon2 hashes for passwords.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::Argon2;
+use keyscope_model::keys::RANDOM_LENGTH;
+use keyscope_model::{base62_from_random_bytes, KeySecret};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A fresh key secret with ~131 bits from the OS random source.
+pub fn generate_key_secret(environment: &str) -> anyhow::Result<KeySecret> {
+    let random = random_base62(RANDOM_LENGTH);
+    KeySecret::compose(environment, &random)
+        .map_err(|error| anyhow::anyhow!("composing a key secret: {error:?}"))
+}
+
+/// The only form of a key secret the store keeps.
+pub fn digest(secret: &KeySecret) -> String {
+    Sha256::digest(secret.expose().as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// A password for a generated account: shown once, stored only as a hash.
+pub struct Password(String);
+
+impl Password {
+    pub fn generate() -> Self {
+        Self(random_base62(24))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> anyhow::Result<String> {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(self.0.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| anyhow::anyhow!("hashing a password: {error}"))
+    }
+}
+
+fn random_base62(length: usize) -> String {
+    let mut text = String::with_capacity(length);
+    while text.len() < length {
+        let mut bytes = [0u8; 64];
+        OsRng.fill_bytes(&mut bytes);
+        text.push_str(&base62_from_random_bytes(bytes));
+    }
+    text.truncate(length);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secrets_are_valid_and_distinct() {
+        let first = generate_key_secret("live").expect("generated");
+        let second = generate_key_secret("live").expect("generated");
+        assert!(KeySecret::parse(first.expose()).is_ok());
+        assert_ne!(first.expose(), second.expose());
+    }
+
+    #[test]
+    fn the_digest_is_hex_sha256_and_does_not_contain_the_secret() {
+        let secret = generate_key_secret("test").expect("generated");
+        let digest = digest(&secret);
+        assert_eq!(digest.len(), 64);
+        assert!(!digest.contains(&secret.expose()[8..]));
+    }
+
+    #[test]
+    fn password_hashes_are_argon2_and_salted() {
+        let password = Password::generate();
+        let first = password.hash().expect("hashed");
+        assert!(first.starts_with("$argon2"));
+        assert_ne!(first, password.hash().expect("hashed"));
+        assert!(!first.contains(password.expose()));
+    }
+}

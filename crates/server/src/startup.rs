@@ -1,0 +1,75 @@
+//! Builds the application from its settings: store, first-start bootstrap,
+//! demo data, router, listener.
+
+use crate::bootstrap::{self, OwnerCredentials};
+use crate::configuration::Settings;
+use crate::demo::{self, DemoSummary};
+use crate::http::{self, ApiContext};
+use crate::store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    /// What this start created, for the caller to report once.
+    pub started: Started,
+    pub store: Store,
+}
+
+pub struct Started {
+    pub new_owner: Option<OwnerCredentials>,
+    pub demo: Option<DemoSummary>,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = Store::open(&settings.data_dir).await?;
+        let bootstrap = bootstrap::ensure_workspace(&store, &settings.owner_email).await?;
+        let demo = if settings.demo {
+            demo::seed_if_empty(&store, &bootstrap.workspace_id, chrono::Utc::now()).await?
+        } else {
+            None
+        };
+        if !settings.web_dir.join("index.html").is_file() {
+            tracing::warn!(
+                web_dir = %settings.web_dir.display(),
+                "no web app found there: build it with `trunk build --release`; the API works without it"
+            );
+        }
+        let context = ApiContext {
+            store: store.clone(),
+            workspace_id: bootstrap.workspace_id,
+        };
+        let router = http::router(context, &settings.web_dir);
+        let listener = TcpListener::bind(settings.listen).await?;
+        Ok(Self {
+            listener,
+            router,
+            started: Started {
+                new_owner: bootstrap.new_owner,
+                demo,
+            },
+            store,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.store.close().await;
+        Ok(())
+    }
+}

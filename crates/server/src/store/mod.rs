@@ -1,0 +1,75 @@
+//! The store: SQLite through sqlx, embedded, in one file of the data directory.
+//!
+//! The SQL in the submodules stays portable to PostgreSQL: TEXT ids, BIGINT
+//! epoch milliseconds, no SQLite-only functions.
+
+pub mod keys;
+pub mod projects;
+pub mod requests;
+pub mod workspaces;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+pub const DATABASE_FILE: &str = "keyscope.db";
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and brings its
+    /// schema up to date.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        create_private_dir(data_dir)
+            .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join(DATABASE_FILE))
+            .create_if_missing(true)
+            // WAL lets readers go on while the writer commits.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("opening the database in {}", data_dir.display()))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .context("running database migrations")?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The data directory holds secrets' digests and, later, encrypted project
+/// keys: only the server's user may read it.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// The store keeps times as epoch milliseconds.
+pub fn millis(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_millis()
+}

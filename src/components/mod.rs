@@ -1,0 +1,10 @@
+//! Reusable pieces of the console. Leaf components receive their data as
+//! props; pages fetch it.
+
+mod feedback;
+mod key_badges;
+mod relative_time;
+
+pub use feedback::{ErrorPanel, Loading, NotBuilt};
+pub use key_badges::{ScopeChips, StatusBadge};
+pub use relative_time::RelativeTime;

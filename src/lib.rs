@@ -1,0 +1,10 @@
+//! The keyscope console: a Leptos single-page app rendered against the
+//! keyscope JSON API.
+
+pub mod api;
+mod app;
+pub mod components;
+pub mod format;
+pub mod pages;
+
+pub use app::App;
