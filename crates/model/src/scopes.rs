@@ -85,9 +85,11 @@ impl FromStr for Scope {
             {
                 Some(resource.to_owned())
             }
-            Some(_) => return Err(format!(
+            Some(_) => {
+                return Err(format!(
                 "scope `{text}` names an invalid resource: use lowercase letters, digits and `_`"
-            )),
+            ))
+            }
         };
         Ok(Scope {
             permission,

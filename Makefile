@@ -1,0 +1,30 @@
+# The two commands of the README, and the steps they are made of.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+
+.PHONY: demo test setup web lint
+
+## Build everything and start keyscope with demo data on http://127.0.0.1:8080
+demo: setup web
+	cargo build --profile server -p keyscope-server
+	$(TARGET_DIR)/server/keyscope serve --demo
+
+## Run every test: formatting, lints (native and wasm), unit, HTTP, browser.
+test:
+	scripts/setup.sh --browser
+	$(MAKE) lint
+	cargo test --workspace
+	$(MAKE) web
+	KEYSCOPE_BIN=$(TARGET_DIR)/debug/keyscope node --test tests/e2e/
+
+setup:
+	scripts/setup.sh
+
+web:
+	trunk build --release
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p keyscope-web -p keyscope-model -- -D warnings

@@ -1,0 +1,145 @@
+use crate::helpers::{error_of, spawn_app, spawn_demo_app, spawn_with, SpawnOptions};
+use keyscope_model::ErrorCode;
+
+#[tokio::test]
+async fn health_check_answers_ok_with_a_request_id() {
+    let (app, _data) = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(request_id.starts_with("req_"), "{request_id}");
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn first_start_creates_the_owner_once_and_a_restart_keeps_the_database() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let first = spawn_with(SpawnOptions {
+        demo: false,
+        data_dir: Some(data.path()),
+    })
+    .await;
+    let owner = first
+        .started
+        .new_owner
+        .as_ref()
+        .expect("owner created on first start");
+    assert_eq!(owner.email, "owner@example.test");
+    assert!(owner.password.expose().len() >= 20);
+    let password = owner.password.expose().to_owned();
+    first.stop().await;
+
+    let second = spawn_with(SpawnOptions {
+        demo: false,
+        data_dir: Some(data.path()),
+    })
+    .await;
+    assert!(
+        second.started.new_owner.is_none(),
+        "credentials are printed only on the first start"
+    );
+    second.stop().await;
+
+    // Only the argon2 hash is stored, never the password itself.
+    let database = std::fs::read(data.path().join("keyscope.db")).expect("database file");
+    let wal = std::fs::read(data.path().join("keyscope.db-wal")).unwrap_or_default();
+    for bytes in [&database, &wal] {
+        assert!(!bytes
+            .windows(password.len())
+            .any(|window| window == password.as_bytes()));
+    }
+}
+
+#[tokio::test]
+async fn demo_fills_an_empty_database_once() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let first = spawn_with(SpawnOptions {
+        demo: true,
+        data_dir: Some(data.path()),
+    })
+    .await;
+    let summary = first.started.demo.expect("demo seeded");
+    assert_eq!(summary.keys, 12);
+    assert_eq!(summary.requests, 50_000);
+    first.stop().await;
+
+    let second = spawn_with(SpawnOptions {
+        demo: true,
+        data_dir: Some(data.path()),
+    })
+    .await;
+    assert!(
+        second.started.demo.is_none(),
+        "a database with data is left alone"
+    );
+    let body: serde_json::Value = second.get("/v1/keys").await.json().await.expect("json");
+    assert_eq!(body["pagination"]["total"], 12);
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn demo_requests_are_spread_over_thirty_days_with_realistic_outcomes() {
+    let (app, _data) = spawn_demo_app().await;
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.data_dir.join("keyscope.db").display()
+    ))
+    .await
+    .expect("database opens");
+    let (oldest, newest): (i64, i64) =
+        sqlx::query_as("SELECT MIN(occurred_at), MAX(occurred_at) FROM requests")
+            .fetch_one(&pool)
+            .await
+            .expect("range");
+    let days = (newest - oldest) as f64 / 86_400_000.0;
+    assert!((28.0..=30.0).contains(&days), "requests span {days} days");
+    let outcomes: Vec<(String, i64)> =
+        sqlx::query_as("SELECT outcome, COUNT(*) FROM requests GROUP BY outcome ORDER BY outcome")
+            .fetch_all(&pool)
+            .await
+            .expect("outcomes");
+    let share = |name: &str| {
+        outcomes
+            .iter()
+            .find(|(outcome, _)| outcome == name)
+            .map_or(0, |(_, count)| *count) as f64
+            / 50_000.0
+    };
+    assert!(share("completed") > 0.8, "{outcomes:?}");
+    assert!(share("failed") > 0.02, "{outcomes:?}");
+    assert!(share("rate_limited") > 0.01, "{outcomes:?}");
+    assert!(share("forbidden") > 0.0, "{outcomes:?}");
+    let methods: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT method) FROM requests")
+        .fetch_one(&pool)
+        .await
+        .expect("methods");
+    assert!(methods >= 4);
+}
+
+#[tokio::test]
+async fn client_routes_fall_back_to_the_web_app() {
+    let (app, _data) = spawn_app().await;
+    for path in ["/", "/keys", "/keys/key_123/usage", "/settings"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let body = response.text().await.expect("text");
+        assert!(body.contains("keyscope test shell"), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_api_routes_get_a_not_found_envelope() {
+    let (app, _data) = spawn_app().await;
+    let (status, error) = error_of(app.get("/v1/no-such-thing").await).await;
+    assert_eq!(status, 404);
+    assert_eq!(error.code, ErrorCode::NotFound);
+    assert!(
+        error.message.contains("/v1/no-such-thing"),
+        "{}",
+        error.message
+    );
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real server on a temporary SQLite file, spoken to
+//! over HTTP.
+
+mod foundation;
+mod helpers;
+mod keys;
