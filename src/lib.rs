@@ -6,5 +6,6 @@ mod app;
 pub mod components;
 pub mod format;
 pub mod pages;
+pub mod session;
 
 pub use app::App;

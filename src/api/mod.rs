@@ -4,10 +4,12 @@
 //! be handed a client for another origin.
 
 mod keys;
+mod session;
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, RequestBuilder, Response};
 use keyscope_model::{ApiError, ErrorResponse};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiClient {
@@ -43,6 +45,18 @@ impl std::fmt::Display for ApiClientError {
     }
 }
 
+impl ApiClientError {
+    /// The HTTP status of an answered call.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiClientError::Network(_) => None,
+            ApiClientError::Api { status, .. } | ApiClientError::Unexpected { status, .. } => {
+                Some(*status)
+            }
+        }
+    }
+}
+
 impl ApiClient {
     pub fn same_origin() -> Self {
         Self {
@@ -57,12 +71,65 @@ impl ApiClient {
     }
 
     async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, ApiClientError> {
-        let response = Request::get(&format!("{}{path_and_query}", self.base_url))
-            .header("Accept", "application/json")
+        let response = self
+            .request("GET", path_and_query, None)
             .send()
             .await
             .map_err(|error| ApiClientError::Network(error.to_string()))?;
         decode(response).await
+    }
+
+    fn request(&self, method: &str, path: &str, csrf_token: Option<&str>) -> RequestBuilder {
+        let method = match method {
+            "POST" => Method::POST,
+            "PATCH" => Method::PATCH,
+            "PUT" => Method::PUT,
+            "DELETE" => Method::DELETE,
+            _ => Method::GET,
+        };
+        let builder = RequestBuilder::new(&format!("{}{path}", self.base_url))
+            .method(method)
+            .header("Accept", "application/json");
+        match csrf_token {
+            Some(token) => builder.header("X-CSRF-Token", token),
+            None => builder,
+        }
+    }
+
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+        csrf_token: Option<&str>,
+    ) -> Result<T, ApiClientError> {
+        let request = self
+            .request(method, path, csrf_token)
+            .json(body)
+            .map_err(|error| ApiClientError::Network(error.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| ApiClientError::Network(error.to_string()))?;
+        decode(response).await
+    }
+
+    async fn send_empty(
+        &self,
+        method: &str,
+        path: &str,
+        csrf_token: Option<&str>,
+    ) -> Result<(), ApiClientError> {
+        let response = self
+            .request(method, path, csrf_token)
+            .send()
+            .await
+            .map_err(|error| ApiClientError::Network(error.to_string()))?;
+        if response.ok() {
+            Ok(())
+        } else {
+            decode::<serde_json::Value>(response).await.map(|_| ())
+        }
     }
 }
 

@@ -19,11 +19,6 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn SignInPage() -> impl IntoView {
-    view! { <NotBuilt title="Sign in" /> }
-}
-
-#[component]
 pub fn NotFoundPage() -> impl IntoView {
     view! {
         <section class="ks-page">

@@ -1,9 +1,9 @@
 // The API keys page in headless Chromium against the real server with demo data.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, startServer } from './support.mjs';
+import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
 
-describe('API keys page', () => {
+describe('API keys page', { timeout: 180_000 }, () => {
   let server;
   let emptyServer;
   let browser;
@@ -22,15 +22,21 @@ describe('API keys page', () => {
     await emptyServer?.stop();
   });
 
-  test('shows the demo keys the API lists, in the same order', async () => {
-    const api = await (await fetch(`${server.address}/v1/keys?limit=20`)).json();
-    assert.equal(api.data.length, 12);
-
+  test('a visitor is sent to sign in and comes back to the keys the API lists', async () => {
     const { page, problems, close } = await openPage(browser);
     await page.goto(`${server.address}/keys`);
+    await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/keys');
+    await signIn(page, server);
+
     const rows = page.locator('[data-testid="keys-table"] tbody tr');
     await rows.first().waitFor();
+    assert.equal(new URL(page.url()).pathname, '/keys');
     assert.equal(await rows.count(), 12);
+    const api = await page.evaluate(async () => (await fetch('/v1/keys?limit=20')).json());
+    assert.equal(api.data.length, 12);
+    assert.equal(await page.getByTestId('signed-in-as').textContent(), server.owner.email);
 
     const names = await page.locator('[data-testid="keys-table"] .ks-key-name').allTextContents();
     assert.deepEqual(names, api.data.map((key) => key.name));
@@ -48,6 +54,7 @@ describe('API keys page', () => {
   test('client routes load directly and through the navigation', async () => {
     const { page, problems, close } = await openPage(browser);
     await page.goto(`${server.address}/settings`);
+    await signIn(page, server);
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     assert.equal(await page.getByText('Not built yet.').count(), 1);
 
@@ -57,13 +64,30 @@ describe('API keys page', () => {
 
     await page.goBack();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
+    await page.goto(`${server.address}/keys`);
+    await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
     assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test('a wrong password is refused with a clear message', async () => {
+    const { page, close } = await openPage(browser);
+    await page.goto(`${server.address}/sign-in`);
+    await page.getByLabel('E-mail').fill(server.owner.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('wrong e-mail or password').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
     await close();
   });
 
   test('an empty workspace says there are no keys yet', async () => {
     const { page, problems, close } = await openPage(browser);
     await page.goto(`${emptyServer.address}/`);
+    await signIn(page, emptyServer);
     await page.getByText('No API keys yet').waitFor();
     assert.equal(new URL(page.url()).pathname, '/keys');
     assert.deepEqual(problems, []);

@@ -15,6 +15,8 @@ export async function startServer({ demo }) {
   if (demo) args.push('--demo');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
   let stderr = '';
+  // The owner's one-time credentials, as the first start prints them.
+  const owner = {};
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   const address = await new Promise((resolveAddress, reject) => {
     let stdout = '';
@@ -23,11 +25,14 @@ export async function startServer({ demo }) {
       stdout += chunk;
       const match = stdout.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       if (match) { clearTimeout(timer); resolveAddress(match[1]); }
+      owner.email ??= stdout.match(/email:\s+(\S+)/)?.[1];
+      owner.password ??= stdout.match(/password:\s+(\S+)/)?.[1];
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${stderr}`)); });
   });
   return {
     address,
+    owner,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((done) => child.once('exit', done));
@@ -52,10 +57,19 @@ export async function launchBrowser() {
 export async function openPage(browser) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Fail a step in seconds rather than hang the suite.
+  page.setDefaultTimeout(15_000);
   const problems = [];
   page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
   page.on('response', (response) => { if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`); });
   return { page, problems, close: () => context.close() };
+}
+
+// Signs in through the sign-in page, as a person would.
+export async function signIn(page, server) {
+  await page.getByLabel('E-mail').fill(server.owner.email);
+  await page.getByLabel('Password').fill(server.owner.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -69,12 +69,32 @@ pub struct ApiError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
+    /// 400: input that does not parse; `details.field` names it.
     ValidationError,
+    /// 401: neither a key nor a console session came with the request.
     Unauthorized,
+    /// 401: no key in `Authorization: Bearer` or `x-api-key`.
+    MissingApiKey,
+    /// 401: not the `ks_<env>_…` shape, or its checksum does not match.
+    MalformedApiKey,
+    /// 401: well-formed, but no such key (or a rotated key past its grace).
+    InvalidApiKey,
+    KeyRevoked,
+    KeyDisabled,
+    KeyExpired,
+    /// 401: wrong e-mail or password at sign-in.
+    InvalidCredentials,
+    /// 403: the key lacks the scope; `details.required_scope` names it.
+    InsufficientScope,
+    /// 403: the console user's role does not allow this.
     Forbidden,
+    /// 403: a state-changing console call without the session's CSRF token.
+    CsrfTokenInvalid,
     NotFound,
+    /// 409: e.g. the key limit of a project is reached.
     Conflict,
     PayloadTooLarge,
+    UnsupportedMediaType,
     RateLimited,
     InternalError,
 }

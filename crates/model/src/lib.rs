@@ -3,15 +3,23 @@
 //! Everything here is pure: no I/O, no clock reads, so it compiles to wasm and
 //! every rule is tested natively.
 
+pub mod auth;
 pub mod envelope;
+pub mod key_requests;
 pub mod keys;
 pub mod pagination;
+pub mod projects;
 pub mod scopes;
 pub mod timestamp;
 
+pub use auth::{LoginRequest, Me, Role, VerifyRequest, VerifyResponse};
 pub use envelope::{
     ApiError, ErrorCode, ErrorResponse, FieldError, ListResponse, Pagination, Response,
 };
+pub use key_requests::{
+    CreateKeyRequest, CreatedKey, KeyChanges, KeyName, KeySpec, RotateKeyRequest, UpdateKeyRequest,
+};
 pub use keys::{base62_from_random_bytes, ApiKey, KeySecret, KeyStatus, Plan, SecretFormatError};
 pub use pagination::PageRequest;
+pub use projects::Project;
 pub use scopes::{Permission, Scope, ScopeSet};

@@ -22,6 +22,16 @@ impl Permission {
         Permission::Admin,
     ];
 
+    /// GET/HEAD read, POST/PUT/PATCH write, DELETE delete; anything else
+    /// (OPTIONS, TRACE, …) needs write, the safer guess.
+    pub fn for_method(method: &str) -> Permission {
+        match method.to_ascii_uppercase().as_str() {
+            "GET" | "HEAD" => Permission::Read,
+            "DELETE" => Permission::Delete,
+            _ => Permission::Write,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::Read => "read",
@@ -49,6 +59,26 @@ impl Scope {
         }
     }
 
+    /// The scope a call needs: the method's permission on the path's resource,
+    /// the first segment after an optional version (`/v1/observations/7` ->
+    /// `observations`).
+    pub fn required_for(method: &str, path: &str) -> Scope {
+        let resource = path
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .find(|segment| !is_version(segment))
+            .filter(|segment| {
+                segment
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(str::to_owned);
+        Scope {
+            permission: Permission::for_method(method),
+            resource,
+        }
+    }
+
     /// Whether holding `self` grants `wanted`.
     pub fn grants(&self, wanted: &Scope) -> bool {
         let resource_covered = match (&self.resource, &wanted.resource) {
@@ -59,6 +89,12 @@ impl Scope {
         resource_covered
             && (self.permission == Permission::Admin || self.permission == wanted.permission)
     }
+}
+
+fn is_version(segment: &str) -> bool {
+    segment
+        .strip_prefix('v')
+        .is_some_and(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
 }
 
 impl FromStr for Scope {
@@ -196,6 +232,27 @@ mod tests {
         assert!(keys_only.grants(&scope("write:keys")));
         assert!(!keys_only.grants(&scope("write:usage")));
         assert!(!keys_only.grants(&scope("write")));
+    }
+
+    #[test]
+    fn methods_and_paths_name_the_scope_a_call_needs() {
+        assert_eq!(
+            Scope::required_for("GET", "/v1/observations/7"),
+            scope("read:observations")
+        );
+        assert_eq!(
+            Scope::required_for("head", "/forecasts"),
+            scope("read:forecasts")
+        );
+        assert_eq!(
+            Scope::required_for("PATCH", "/v2/stations/1"),
+            scope("write:stations")
+        );
+        assert_eq!(
+            Scope::required_for("DELETE", "/v1/keys/key_1"),
+            scope("delete:keys")
+        );
+        assert_eq!(Scope::required_for("POST", "/"), scope("write"));
     }
 
     #[test]

@@ -14,8 +14,6 @@ pub struct OwnerCredentials {
     pub password: Password,
 }
 
-pub const OWNER_ROLE: &str = "owner";
-
 /// Returns the existing workspace, or creates one with an owner account
 /// whose generated password the caller shows once.
 pub async fn ensure_workspace(store: &Store, owner_email: &str) -> anyhow::Result<Bootstrap> {
@@ -25,6 +23,34 @@ pub async fn ensure_workspace(store: &Store, owner_email: &str) -> anyhow::Resul
             new_owner: None,
         });
     }
+    let owner = create_workspace(store, "My workspace", owner_email).await?;
+    Ok(Bootstrap {
+        workspace_id: owner.workspace_id,
+        new_owner: Some(owner.credentials),
+    })
+}
+
+pub struct NewWorkspace {
+    pub workspace_id: String,
+    pub credentials: OwnerCredentials,
+}
+
+impl std::ops::Deref for NewWorkspace {
+    type Target = OwnerCredentials;
+
+    fn deref(&self) -> &OwnerCredentials {
+        &self.credentials
+    }
+}
+
+/// A workspace and its owner, whose generated password the caller shows once.
+pub async fn create_workspace(
+    store: &Store,
+    name: &str,
+    owner_email: &str,
+) -> anyhow::Result<NewWorkspace> {
+    let owner_email =
+        keyscope_model::auth::normalise_email(owner_email).map_err(anyhow::Error::msg)?;
     let workspace_id = format!("ws_{}", ulid::Ulid::new());
     let password = Password::generate();
     let password_hash = password.hash()?;
@@ -32,23 +58,23 @@ pub async fn ensure_workspace(store: &Store, owner_email: &str) -> anyhow::Resul
     workspaces::insert_with_owner(
         store.pool(),
         &workspace_id,
-        "My workspace",
+        name,
         &workspaces::NewUser {
             id: &user_id,
             workspace_id: &workspace_id,
-            email: owner_email,
+            email: &owner_email,
             password_hash: &password_hash,
-            role: OWNER_ROLE,
+            role: keyscope_model::Role::Owner.as_str(),
             created_at: store::millis(chrono::Utc::now()),
         },
     )
     .await?;
-    tracing::info!(%workspace_id, "created the workspace and its owner");
-    Ok(Bootstrap {
+    tracing::info!(%workspace_id, "created a workspace and its owner");
+    Ok(NewWorkspace {
         workspace_id,
-        new_owner: Some(OwnerCredentials {
-            email: owner_email.to_owned(),
+        credentials: OwnerCredentials {
+            email: owner_email,
             password,
-        }),
+        },
     })
 }

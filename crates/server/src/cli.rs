@@ -1,8 +1,12 @@
-//! The command line: `keyscope serve [--demo]`.
+//! The command line: `keyscope serve`, and operator commands for scripts and
+//! locked-out owners (`users add`, `keys create|list|revoke`).
 
 use crate::configuration::Settings;
+use crate::service::{keys, users, Limits, Services};
 use crate::startup::Application;
+use crate::store::{workspaces, Store};
 use clap::{Args, Parser, Subcommand};
+use keyscope_model::{CreateKeyRequest, KeySpec, PageRequest, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
@@ -22,6 +26,19 @@ pub struct Cli {
 enum Command {
     /// Run the API server and serve the web app.
     Serve(ServeArgs),
+    /// Console users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, env = "KEYSCOPE_DATA_DIR", default_value = "keyscope-data")]
+    data_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -29,9 +46,8 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "KEYSCOPE_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Directory for the SQLite database (created if missing).
-    #[arg(long, env = "KEYSCOPE_DATA_DIR", default_value = "keyscope-data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
     /// Directory of the trunk-built web app.
     #[arg(long, env = "KEYSCOPE_WEB_DIR", default_value = "dist")]
     web_dir: PathBuf,
@@ -45,6 +61,60 @@ struct ServeArgs {
     /// Fill an empty database with a demo workspace (projects, keys, 30 days of requests).
     #[arg(long, env = "KEYSCOPE_DEMO")]
     demo: bool,
+    /// Mark the session cookie Secure (serve over HTTPS, or behind a proxy that does).
+    #[arg(long, env = "KEYSCOPE_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Most keys one project may have.
+    #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
+    max_keys_per_project: u32,
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a console user; prints a generated password once.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        email: String,
+        /// owner, admin, manager or member.
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a key; prints its secret once.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        name: String,
+        /// Scopes, e.g. `read write:keys`; read only when left out.
+        #[arg(long, num_args = 1..)]
+        scopes: Vec<String>,
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List keys, newest first.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke a key; it is refused from the next request on.
+    Revoke {
+        #[command(flatten)]
+        data: DataArgs,
+        id: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text)
+        .ok_or_else(|| format!("unknown role `{text}`: use owner, admin, manager or member"))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -56,16 +126,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Users(command) => run_users(command).await,
+        Command::Keys(command) => run_keys(command).await,
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         listen: args.listen,
-        data_dir: args.data_dir,
+        data_dir: args.data.data_dir,
         web_dir: args.web_dir,
         owner_email: args.owner_email,
         demo: args.demo,
+        secure_cookies: args.secure_cookies,
+        limits: Limits {
+            max_keys_per_project: args.max_keys_per_project,
+        },
     };
     let application = Application::build(&settings).await?;
     // The owner's password goes to the terminal once, on stdout, never
@@ -86,6 +162,110 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = application.address();
     println!("keyscope: listening on http://{address} (open http://{address}/keys)");
     application.run_until(shutdown_signal()).await
+}
+
+/// The store and the workspace the operator commands act on: the one
+/// bootstrapped on first start.
+async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Store, String)> {
+    let store = Store::open(&data.data_dir).await?;
+    let workspace_id = workspaces::first_workspace_id(store.pool())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no workspace yet: start `keyscope serve` once first"))?;
+    Ok((store, workspace_id))
+}
+
+async fn run_users(command: UsersCommand) -> anyhow::Result<()> {
+    let UsersCommand::Add { data, email, role } = command;
+    let (store, workspace_id) = open_workspace(&data).await?;
+    let (user, password) = users::add(&store, &workspace_id, None, &email, role)
+        .await
+        .map_err(describe)?;
+    println!(
+        "added {} ({}), id {}",
+        user.email,
+        user.role.as_str(),
+        user.id
+    );
+    println!("password (shown only this once): {}", password.expose());
+    store.close().await;
+    Ok(())
+}
+
+async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        KeysCommand::Create {
+            data,
+            name,
+            scopes,
+            project,
+            expires_in_days,
+        } => {
+            let (store, workspace_id) = open_workspace(&data).await?;
+            let request = CreateKeyRequest {
+                name,
+                scopes: (!scopes.is_empty()).then(|| {
+                    scopes
+                        .iter()
+                        .flat_map(|s| s.split_whitespace())
+                        .map(str::to_owned)
+                        .collect()
+                }),
+                project_id: project,
+                expires_in_days,
+                ..CreateKeyRequest::default()
+            };
+            let spec = KeySpec::parse(request, now)
+                .map_err(|error| anyhow::anyhow!("{}: {}", error.field, error.message))?;
+            let services = Services::new(store.clone(), Limits::default());
+            let created = keys::create(&services, &workspace_id, spec, now)
+                .await
+                .map_err(describe)?;
+            println!(
+                "created {} ({}), scopes: {}",
+                created.key.id, created.key.name, created.key.scopes
+            );
+            println!("secret (shown only this once): {}", created.secret);
+            store.close().await;
+        }
+        KeysCommand::List { data } => {
+            let (store, workspace_id) = open_workspace(&data).await?;
+            let page = PageRequest {
+                limit: PageRequest::MAX_LIMIT,
+                offset: 0,
+            };
+            let (listed, total) = keys::list(&store, &workspace_id, page, now)
+                .await
+                .map_err(describe)?;
+            for key in listed {
+                println!(
+                    "{}\t{}…{}\t{:?}\t{}\t{}",
+                    key.id, key.prefix, key.last_four, key.status, key.scopes, key.name
+                );
+            }
+            println!("{total} keys");
+            store.close().await;
+        }
+        KeysCommand::Revoke { data, id } => {
+            let (store, workspace_id) = open_workspace(&data).await?;
+            let key = keys::revoke(&store, &workspace_id, &id, now)
+                .await
+                .map_err(describe)?;
+            println!("revoked {} ({})", key.id, key.name);
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+fn describe(error: crate::error::Error) -> anyhow::Error {
+    use crate::error::Error;
+    match error {
+        Error::Validation(error) => anyhow::anyhow!("{}: {}", error.field, error.message),
+        Error::NotFound(message) | Error::Conflict(message) => anyhow::anyhow!(message),
+        Error::Internal(error) => error,
+        other => anyhow::anyhow!("{other:?}"),
+    }
 }
 
 async fn shutdown_signal() {

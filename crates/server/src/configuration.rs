@@ -15,4 +15,7 @@ pub struct Settings {
     pub owner_email: String,
     /// Fill an empty database with the demo workspace.
     pub demo: bool,
+    /// Mark the session cookie `Secure`; on when served over HTTPS.
+    pub secure_cookies: bool,
+    pub limits: crate::service::Limits,
 }

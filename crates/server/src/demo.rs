@@ -9,7 +9,7 @@
 use crate::secrets;
 use crate::store::{self, keys, projects, requests, Store};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use keyscope_model::{Permission, Scope, ScopeSet};
+use keyscope_model::{Scope, ScopeSet};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -418,6 +418,7 @@ pub async fn seed_if_empty(
                 prefix: secret.display_prefix(),
                 last_four: secret.last_four(),
                 scopes: demo.scopes,
+                role: None,
                 plan: Some(demo.plan),
                 enabled,
                 created_at: store::millis(created),
@@ -488,10 +489,7 @@ fn generate_requests(
             endpoints.iter().map(|endpoint| endpoint.weight),
             endpoints.iter().map(|endpoint| endpoint.weight).sum(),
         )];
-        let allowed = scopes.grants(&Scope {
-            permission: permission_for(endpoint.method),
-            resource: resource_name(endpoint.route),
-        });
+        let allowed = scopes.grants(&Scope::required_for(endpoint.method, endpoint.route));
         // Keys mostly call what they may; a few calls stray and are refused.
         if !allowed && random.gen::<f64>() > 0.02 {
             continue;
@@ -551,20 +549,6 @@ fn pick_weighted(random: &mut StdRng, weights: impl Iterator<Item = u32>, total:
         target -= weight;
     }
     0
-}
-
-fn permission_for(method: &str) -> Permission {
-    match method {
-        "GET" | "HEAD" => Permission::Read,
-        "DELETE" => Permission::Delete,
-        _ => Permission::Write,
-    }
-}
-
-/// `/v1/observations` -> `observations`, the resource a scope like
-/// `write:observations` names.
-fn resource_name(route: &str) -> Option<String> {
-    route.split('/').nth(2).map(str::to_owned)
 }
 
 /// A believable response: mostly success, some client errors, a little

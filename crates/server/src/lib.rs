@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod configuration;
 pub mod demo;
+pub mod error;
 pub mod http;
 pub mod secrets;
 pub mod service;

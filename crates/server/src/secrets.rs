@@ -18,10 +18,40 @@ pub fn generate_key_secret(environment: &str) -> anyhow::Result<KeySecret> {
 
 /// The only form of a key secret the store keeps.
 pub fn digest(secret: &KeySecret) -> String {
-    Sha256::digest(secret.expose().as_bytes())
+    digest_text(secret.expose())
+}
+
+/// Hex SHA-256, for tokens with enough entropy that a fast hash is safe.
+pub fn digest_text(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// An opaque random token (sessions, CSRF): 32 base62 characters, ~190 bits.
+pub fn random_token() -> String {
+    random_base62(32)
+}
+
+/// Checks a password against its argon2 hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Compares secrets without leaking, through timing, how much matched.
+pub fn constant_time_equal(left: &str, right: &str) -> bool {
+    left.len() == right.len()
+        && left
+            .bytes()
+            .zip(right.bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
 }
 
 /// A password for a generated account: shown once, stored only as a hash.

@@ -5,6 +5,7 @@ use crate::bootstrap::{self, OwnerCredentials};
 use crate::configuration::Settings;
 use crate::demo::{self, DemoSummary};
 use crate::http::{self, ApiContext};
+use crate::service::Services;
 use crate::store::Store;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,7 +16,7 @@ pub struct Application {
     router: axum::Router,
     /// What this start created, for the caller to report once.
     pub started: Started,
-    pub store: Store,
+    pub services: Services,
 }
 
 pub struct Started {
@@ -38,9 +39,10 @@ impl Application {
                 "no web app found there: build it with `trunk build --release`; the API works without it"
             );
         }
+        let services = Services::new(store.clone(), settings.limits);
         let context = ApiContext {
-            store: store.clone(),
-            workspace_id: bootstrap.workspace_id,
+            services: services.clone(),
+            secure_cookies: settings.secure_cookies,
         };
         let router = http::router(context, &settings.web_dir);
         let listener = TcpListener::bind(settings.listen).await?;
@@ -51,7 +53,7 @@ impl Application {
                 new_owner: bootstrap.new_owner,
                 demo,
             },
-            store,
+            services,
         })
     }
 
@@ -66,10 +68,20 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
-        self.store.close().await;
+        let last_used = self.services.last_used.clone();
+        let store = self.services.store.clone();
+        let flusher = tokio::spawn(async move { last_used.run(store).await });
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        flusher.abort();
+        // Uses noted since the last tick are written before the store closes.
+        self.services.last_used.flush(&self.services.store).await?;
+        self.services.store.close().await;
         Ok(())
     }
 }

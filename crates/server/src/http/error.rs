@@ -1,71 +1,181 @@
-//! One error type for every handler: each failure has one status and one
-//! wire shape, decided here.
+//! The wire shape and status of every error, decided in one place.
 
-use axum::http::StatusCode;
+use crate::error::Error;
+use crate::service::access::AccessError;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use keyscope_model::{ApiError, ErrorCode, ErrorResponse, FieldError};
+use keyscope_model::{ApiError, ErrorCode, ErrorResponse, SecretFormatError};
+use serde_json::json;
 
-#[derive(Debug)]
-pub enum Error {
-    /// Input that did not parse; names the field.
-    Validation(FieldError),
-    NotFound(String),
-    /// Anything unexpected: logged in full, answered without detail.
-    Internal(anyhow::Error),
+struct Parts {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+    details: Option<serde_json::Value>,
 }
 
-impl From<FieldError> for Error {
-    fn from(error: FieldError) -> Self {
-        Error::Validation(error)
+fn parts(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Parts {
+    Parts {
+        status,
+        code,
+        message: message.into(),
+        details: None,
     }
 }
 
-impl From<anyhow::Error> for Error {
-    fn from(error: anyhow::Error) -> Self {
-        Error::Internal(error)
+fn access_parts(error: AccessError) -> Parts {
+    use AccessError::*;
+    let unauthorized = StatusCode::UNAUTHORIZED;
+    match error {
+        NoCredentials => parts(
+            unauthorized,
+            ErrorCode::Unauthorized,
+            "sign in to the console, or send an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`",
+        ),
+        MissingKey => parts(
+            unauthorized,
+            ErrorCode::MissingApiKey,
+            "no API key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`",
+        ),
+        MalformedKey(SecretFormatError::Malformed) => parts(
+            unauthorized,
+            ErrorCode::MalformedApiKey,
+            "the API key is malformed: keys look like `ks_live_…` with 28 characters after the prefix; copy the whole key again",
+        ),
+        MalformedKey(SecretFormatError::BadChecksum) => parts(
+            unauthorized,
+            ErrorCode::MalformedApiKey,
+            "the API key's checksum does not match: a character was mistyped or lost; copy the whole key again",
+        ),
+        UnknownKey => parts(
+            unauthorized,
+            ErrorCode::InvalidApiKey,
+            "the API key is not valid: it may have been deleted or replaced by a rotation; use the current key or create a new one",
+        ),
+        RevokedKey => parts(
+            unauthorized,
+            ErrorCode::KeyRevoked,
+            "the API key was revoked; create a new key in the console",
+        ),
+        DisabledKey => parts(
+            unauthorized,
+            ErrorCode::KeyDisabled,
+            "the API key is disabled; enable it in the console or use another key",
+        ),
+        ExpiredKey { at } => parts(
+            unauthorized,
+            ErrorCode::KeyExpired,
+            format!(
+                "the API key expired at {}; create a new key or extend this key's expiry in the console",
+                keyscope_model::timestamp::format(&at)
+            ),
+        ),
+        BadCredentials => parts(
+            unauthorized,
+            ErrorCode::InvalidCredentials,
+            "wrong e-mail or password",
+        ),
+        InsufficientScope { required } => Parts {
+            status: StatusCode::FORBIDDEN,
+            code: ErrorCode::InsufficientScope,
+            message: format!("the API key lacks the `{required}` scope this call needs; use a key that has it"),
+            details: Some(json!({ "required_scope": required.to_string() })),
+        },
+        RoleForbidden { needed } => parts(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("you need the {needed} role for this; ask an owner of the workspace"),
+        ),
+        BadCsrfToken => parts(
+            StatusCode::FORBIDDEN,
+            ErrorCode::CsrfTokenInvalid,
+            "missing or wrong X-CSRF-Token header; reload the console and try again",
+        ),
     }
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(error: sqlx::Error) -> Self {
-        Error::Internal(error.into())
-    }
+/// The code and message a refusal would have, for answers that report it
+/// in the body instead (verify).
+pub fn describe_access_error(error: AccessError) -> (String, String) {
+    let parts = access_parts(error);
+    let code = serde_json::to_value(parts.code)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (code, parts.message)
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let (status, code, message, details) = match self {
-            Error::Validation(error) => (
-                StatusCode::BAD_REQUEST,
-                ErrorCode::ValidationError,
-                error.message,
-                Some(serde_json::json!({ "field": error.field })),
+        let mut retry_after = None;
+        let parts = match self {
+            Error::Validation(error) => Parts {
+                status: StatusCode::BAD_REQUEST,
+                code: ErrorCode::ValidationError,
+                message: error.message,
+                details: Some(json!({ "field": error.field })),
+            },
+            Error::Access(error) => access_parts(error),
+            Error::NotFound(message) => parts(StatusCode::NOT_FOUND, ErrorCode::NotFound, message),
+            Error::Conflict(message) => parts(StatusCode::CONFLICT, ErrorCode::Conflict, message),
+            Error::TooManyRequests {
+                message,
+                retry_after_seconds,
+            } => {
+                retry_after = Some(retry_after_seconds);
+                parts(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    message,
+                )
+            }
+            Error::PayloadTooLarge(message) => parts(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                message,
             ),
-            Error::NotFound(message) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, message, None),
+            Error::UnsupportedMediaType(message) => parts(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+                message,
+            ),
             Error::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
-                (
+                parts(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::InternalError,
-                    "internal error; quote the X-Request-Id header when reporting it".to_owned(),
-                    None,
+                    "internal error; quote the X-Request-Id header when reporting it",
                 )
             }
         };
         let body = ErrorResponse {
             success: false,
             error: ApiError {
-                code,
-                message,
-                details,
+                code: parts.code,
+                message: parts.message,
+                details: parts.details,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (parts.status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
 /// Any `/v1` path no route claims.
 pub async fn unknown_route(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> Error {
     Error::NotFound(format!("no API endpoint at {}", uri.path()))
+}
+
+/// A known path with a method it does not take.
+pub async fn method_not_allowed(
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Error {
+    Error::NotFound(format!("no API endpoint for {method} {}", uri.path()))
 }

@@ -1,27 +1,50 @@
-//! `/v1/keys`: API keys of the workspace.
+//! `/v1/keys`: the workspace's API keys, and `/v1/keys/verify` for services
+//! that keep their own server.
 
-use super::{query, ApiContext, Error};
-use crate::service;
-use axum::extract::{RawQuery, State};
-use axum::routing::get;
+use super::json::JsonBody;
+use super::{query, ApiContext};
+use crate::error::{Error, Result};
+use crate::service::access::{self, Caller};
+use crate::service::keys;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use keyscope_model::{ApiKey, ListResponse, PageRequest};
+use chrono::Utc;
+use keyscope_model::{
+    ApiKey, CreateKeyRequest, CreatedKey, KeyChanges, KeySpec, ListResponse, PageRequest,
+    Permission, Response, RotateKeyRequest, Scope, UpdateKeyRequest, VerifyRequest, VerifyResponse,
+};
 
 pub fn router() -> Router<ApiContext> {
-    Router::new().route("/keys", get(list))
+    Router::new()
+        .route("/keys", get(list).post(create))
+        .route("/keys/verify", post(verify))
+        .route("/keys/{id}", get(read).patch(update).delete(delete))
+        .route("/keys/{id}/rotate", post(rotate))
+        .route("/keys/{id}/revoke", post(revoke))
+}
+
+fn on_keys(permission: Permission) -> Scope {
+    Scope {
+        permission,
+        resource: Some("keys".to_owned()),
+    }
 }
 
 async fn list(
     State(context): State<ApiContext>,
+    caller: Caller,
     RawQuery(raw_query): RawQuery,
-) -> Result<Json<ListResponse<ApiKey>>, Error> {
+) -> Result<Json<ListResponse<ApiKey>>> {
+    caller.require(&on_keys(Permission::Read))?;
     let pairs = query::pairs(raw_query.as_deref());
     let page = PageRequest::parse(query::as_str_pairs(&pairs), &[])?;
-    let (keys, total) = service::keys::list(
-        &context.store,
-        &context.workspace_id,
+    let (keys, total) = keys::list(
+        &context.services.store,
+        caller.workspace_id(),
         page,
-        chrono::Utc::now(),
+        Utc::now(),
     )
     .await?;
     Ok(Json(ListResponse::new(
@@ -30,4 +53,149 @@ async fn list(
         page.limit,
         page.offset,
     )))
+}
+
+async fn create(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateKeyRequest>,
+) -> Result<(StatusCode, Json<Response<CreatedKey>>)> {
+    caller.require(&on_keys(Permission::Write))?;
+    let now = Utc::now();
+    let spec = KeySpec::parse(request, now)?;
+    let created = keys::create(&context.services, caller.workspace_id(), spec, now).await?;
+    Ok((StatusCode::CREATED, Json(Response::new(created))))
+}
+
+async fn read(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Response<ApiKey>>> {
+    caller.require(&on_keys(Permission::Read))?;
+    let key = keys::get(
+        &context.services.store,
+        caller.workspace_id(),
+        &id,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(Response::new(key)))
+}
+
+async fn update(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<UpdateKeyRequest>,
+) -> Result<Json<Response<ApiKey>>> {
+    caller.require(&on_keys(Permission::Write))?;
+    let now = Utc::now();
+    let changes = KeyChanges::parse(request, now)?;
+    let key = keys::update(
+        &context.services.store,
+        caller.workspace_id(),
+        &id,
+        changes,
+        now,
+    )
+    .await?;
+    Ok(Json(Response::new(key)))
+}
+
+async fn rotate(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<RotateKeyRequest>,
+) -> Result<Json<Response<CreatedKey>>> {
+    caller.require(&on_keys(Permission::Write))?;
+    let rotated = keys::rotate(
+        &context.services.store,
+        caller.workspace_id(),
+        &id,
+        request,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(Response::new(rotated)))
+}
+
+async fn revoke(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Response<ApiKey>>> {
+    caller.require(&on_keys(Permission::Write))?;
+    let key = keys::revoke(
+        &context.services.store,
+        caller.workspace_id(),
+        &id,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(Response::new(key)))
+}
+
+async fn delete(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    caller.require(&on_keys(Permission::Delete))?;
+    keys::delete(&context.services.store, caller.workspace_id(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Answers whether a key is valid (and, given a method and endpoint, allowed
+/// there). Always 200 for a well-formed request: the verdict is in the body.
+async fn verify(
+    State(context): State<ApiContext>,
+    JsonBody(request): JsonBody<VerifyRequest>,
+) -> Result<Json<Response<VerifyResponse>>> {
+    let wanted = match (&request.method, &request.endpoint) {
+        (Some(method), endpoint) => Some(Scope::required_for(
+            method,
+            endpoint.as_deref().unwrap_or("/"),
+        )),
+        (None, Some(_)) => {
+            return Err(Error::Validation(keyscope_model::FieldError::new(
+                "method",
+                "give the method along with the endpoint",
+            )))
+        }
+        (None, None) => None,
+    };
+    let verdict = match access::authenticate_key(&context.services, &request.key, Utc::now()).await
+    {
+        Ok(key) => {
+            let allowed = wanted.as_ref().is_none_or(|scope| key.scopes.grants(scope));
+            VerifyResponse {
+                valid: allowed,
+                code: if allowed {
+                    "VALID".to_owned()
+                } else {
+                    "INSUFFICIENT_SCOPE".to_owned()
+                },
+                message: match &wanted {
+                    Some(scope) if !allowed => format!("the key lacks the `{scope}` scope"),
+                    _ => "the key is valid".to_owned(),
+                },
+                key_id: Some(key.id),
+                scopes: Some(key.scopes),
+            }
+        }
+        Err(Error::Access(refusal)) => {
+            let answer = super::error::describe_access_error(refusal);
+            VerifyResponse {
+                valid: false,
+                code: answer.0,
+                message: answer.1,
+                key_id: None,
+                scopes: None,
+            }
+        }
+        Err(other) => return Err(other),
+    };
+    Ok(Json(Response::new(verdict)))
 }

@@ -1,19 +1,22 @@
 //! The HTTP surface: `/v1` JSON API, `/healthz`, and the web app with
 //! history fallback so client-side routes load on a refresh.
 
+mod auth;
 mod error;
+mod json;
 mod keys;
+mod projects;
 mod query;
+mod session;
+mod users;
 
-pub use error::Error;
-
-use crate::store::Store;
+use crate::service::Services;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::path::Path;
 use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -23,31 +26,34 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct ApiContext {
-    pub store: Store,
-    /// Until console sign-in exists (the keys and access control issue),
-    /// the API serves the one workspace bootstrapped on first start.
-    pub workspace_id: String,
+    pub services: Services,
+    /// Mark the session cookie `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
-/// JSON bodies are small; anything bigger is refused with 413 before it is read.
+/// JSON bodies are small; bigger ones get 413 with the error envelope.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn router(context: ApiContext, web_dir: &Path) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
         .merge(keys::router())
-        .fallback(error::unknown_route);
+        .merge(projects::router())
+        .merge(session::router())
+        .merge(users::router())
+        .fallback(error::unknown_route)
+        .method_not_allowed_fallback(error::method_not_allowed);
     let web_app = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     Router::new()
         .route("/healthz", get(health))
         .nest("/v1", api)
         .fallback_service(web_app)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), RequestIdMaker))
                 .layer(TraceLayer::new_for_http())
-                .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES)),
+                .layer(PropagateRequestIdLayer::new(request_id)),
         )
         .with_state(context)
 }

@@ -1,4 +1,45 @@
-//! The service layer: the rules, called alike by REST handlers, the gateway
-//! and server functions.
+//! The service layer: the rules, called alike by REST handlers, the
+//! command line, the gateway and server functions.
 
+pub mod access;
 pub mod keys;
+pub mod last_used;
+pub mod sessions;
+pub mod users;
+
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Limits an operator may change.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_keys_per_project: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_keys_per_project: 50,
+        }
+    }
+}
+
+/// Everything the rules need, cheap to clone into each handler.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub limits: Limits,
+    pub last_used: Arc<last_used::LastUsed>,
+    pub login_throttle: Arc<sessions::LoginThrottle>,
+}
+
+impl Services {
+    pub fn new(store: Store, limits: Limits) -> Self {
+        Self {
+            store,
+            limits,
+            last_used: Arc::new(last_used::LastUsed::default()),
+            login_throttle: Arc::new(sessions::LoginThrottle::default()),
+        }
+    }
+}

@@ -6,6 +6,7 @@
 pub mod keys;
 pub mod projects;
 pub mod requests;
+pub mod sessions;
 pub mod workspaces;
 
 use anyhow::Context;

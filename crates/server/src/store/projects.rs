@@ -1,6 +1,6 @@
 //! Projects within a workspace.
 
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 
 pub struct NewProject<'a> {
     pub id: &'a str,
@@ -33,4 +33,30 @@ pub async fn count(connection: &mut SqliteConnection, workspace_id: &str) -> sql
         .bind(workspace_id)
         .fetch_one(connection)
         .await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ProjectRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+pub async fn list(pool: &SqlitePool, workspace_id: &str) -> sqlx::Result<Vec<ProjectRow>> {
+    sqlx::query_as(
+        "SELECT id, name, created_at FROM projects WHERE workspace_id = $1 ORDER BY created_at, id",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn exists(pool: &SqlitePool, workspace_id: &str, id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM projects WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
 }

@@ -46,3 +46,48 @@ pub async fn insert_with_owner(
     .await?;
     transaction.commit().await
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+pub async fn find_user_by_email(pool: &SqlitePool, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(
+        "SELECT id, workspace_id, email, password_hash, role FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn list_users(pool: &SqlitePool, workspace_id: &str) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(
+        "SELECT id, workspace_id, email, password_hash, role FROM users
+         WHERE workspace_id = $1 ORDER BY created_at, id",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Returns false when the e-mail is already taken.
+pub async fn insert_user(pool: &SqlitePool, user: &NewUser<'_>) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO users (id, workspace_id, email, password_hash, role, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(user.id)
+    .bind(user.workspace_id)
+    .bind(user.email)
+    .bind(user.password_hash)
+    .bind(user.role)
+    .bind(user.created_at)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

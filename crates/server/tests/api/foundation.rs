@@ -1,4 +1,4 @@
-use crate::helpers::{error_of, spawn_app, spawn_demo_app, spawn_with, SpawnOptions};
+use crate::helpers::{error_of, spawn_app, spawn_demo_app, spawn_with, As, SpawnOptions};
 use keyscope_model::ErrorCode;
 
 #[tokio::test]
@@ -18,11 +18,7 @@ async fn health_check_answers_ok_with_a_request_id() {
 #[tokio::test]
 async fn first_start_creates_the_owner_once_and_a_restart_keeps_the_database() {
     let data = tempfile::TempDir::new().expect("temporary directory");
-    let first = spawn_with(SpawnOptions {
-        demo: false,
-        data_dir: Some(data.path()),
-    })
-    .await;
+    let first = spawn_with(SpawnOptions::new(false, data.path())).await;
     let owner = first
         .started
         .new_owner
@@ -33,11 +29,7 @@ async fn first_start_creates_the_owner_once_and_a_restart_keeps_the_database() {
     let password = owner.password.expose().to_owned();
     first.stop().await;
 
-    let second = spawn_with(SpawnOptions {
-        demo: false,
-        data_dir: Some(data.path()),
-    })
-    .await;
+    let second = spawn_with(SpawnOptions::new(false, data.path())).await;
     assert!(
         second.started.new_owner.is_none(),
         "credentials are printed only on the first start"
@@ -57,26 +49,29 @@ async fn first_start_creates_the_owner_once_and_a_restart_keeps_the_database() {
 #[tokio::test]
 async fn demo_fills_an_empty_database_once() {
     let data = tempfile::TempDir::new().expect("temporary directory");
-    let first = spawn_with(SpawnOptions {
-        demo: true,
-        data_dir: Some(data.path()),
-    })
-    .await;
+    let first = spawn_with(SpawnOptions::new(true, data.path())).await;
     let summary = first.started.demo.expect("demo seeded");
     assert_eq!(summary.keys, 12);
     assert_eq!(summary.requests, 50_000);
+    let owner = first.started.new_owner.as_ref().expect("owner");
+    let (email, password) = (owner.email.clone(), owner.password.expose().to_owned());
     first.stop().await;
 
-    let second = spawn_with(SpawnOptions {
-        demo: true,
-        data_dir: Some(data.path()),
-    })
-    .await;
+    let second = spawn_with(SpawnOptions::new(true, data.path())).await;
     assert!(
         second.started.demo.is_none(),
         "a database with data is left alone"
     );
-    let body: serde_json::Value = second.get("/v1/keys").await.json().await.expect("json");
+    let owner = second
+        .sign_in(&email, &password)
+        .await
+        .expect("owner signs in");
+    let body: serde_json::Value = second
+        .call(As::Console(&owner), reqwest::Method::GET, "/v1/keys", None)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(body["pagination"]["total"], 12);
     second.stop().await;
 }

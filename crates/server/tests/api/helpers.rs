@@ -1,8 +1,12 @@
 //! `spawn_app()`: the real application on port 0 with its own fresh data
 //! directory, and a client pointed at it.
 
+use keyscope_model::{ApiKey, CreatedKey, Me, Response, Role};
 use keyscope_server::configuration::Settings;
+use keyscope_server::service::{users, Limits, Services};
 use keyscope_server::startup::{Application, Started};
+use reqwest::Method;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -11,6 +15,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub started: Started,
+    pub services: Services,
     pub data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -21,25 +26,28 @@ pub struct SpawnOptions<'a> {
     pub demo: bool,
     /// Reuse a data directory (to test a restart); fresh when `None`.
     pub data_dir: Option<&'a Path>,
+    pub limits: Limits,
+}
+
+impl<'a> SpawnOptions<'a> {
+    pub fn new(demo: bool, data_dir: &'a Path) -> Self {
+        Self {
+            demo,
+            data_dir: Some(data_dir),
+            limits: Limits::default(),
+        }
+    }
 }
 
 pub async fn spawn_app() -> (TestApp, TempDir) {
     let data = TempDir::new().expect("temporary data directory");
-    let app = spawn_with(SpawnOptions {
-        demo: false,
-        data_dir: Some(data.path()),
-    })
-    .await;
+    let app = spawn_with(SpawnOptions::new(false, data.path())).await;
     (app, data)
 }
 
 pub async fn spawn_demo_app() -> (TestApp, TempDir) {
     let data = TempDir::new().expect("temporary data directory");
-    let app = spawn_with(SpawnOptions {
-        demo: true,
-        data_dir: Some(data.path()),
-    })
-    .await;
+    let app = spawn_with(SpawnOptions::new(true, data.path())).await;
     (app, data)
 }
 
@@ -60,6 +68,8 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         web_dir: web_dir.path().to_path_buf(),
         owner_email: "owner@example.test".to_owned(),
         demo: options.demo,
+        secure_cookies: false,
+        limits: options.limits,
     };
     let mut application = Application::build(&settings)
         .await
@@ -72,6 +82,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
             demo: None,
         },
     );
+    let services = application.services.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async {
         let _ = stopped.await;
@@ -80,6 +91,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         address,
         client: reqwest::Client::new(),
         started,
+        services,
         data_dir,
         stop: Some(stop),
         server: Some(server),
@@ -87,13 +99,107 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
     }
 }
 
+/// Who makes a call: nobody, a signed-in console user, or an API key.
+#[derive(Clone, Copy)]
+pub enum As<'a> {
+    Anonymous,
+    Console(&'a ConsoleUser),
+    Key(&'a str),
+}
+
+/// A signed-in console user: a cookie jar and the session's CSRF token.
+pub struct ConsoleUser {
+    pub client: reqwest::Client,
+    pub me: Me,
+}
+
 impl TestApp {
+    /// An anonymous GET.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
+        self.call(As::Anonymous, Method::GET, path, None).await
+    }
+
+    pub async fn call(
+        &self,
+        who: As<'_>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let url = format!("{}{path}", self.address);
+        let mut request = match who {
+            As::Anonymous => self.client.request(method, url),
+            As::Key(secret) => self.client.request(method, url).bearer_auth(secret),
+            As::Console(user) => user
+                .client
+                .request(method, url)
+                .header("X-CSRF-Token", &user.me.csrf_token),
+        };
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Result<ConsoleUser> {
+        let client = reqwest::Client::builder().cookie_store(true).build()?;
+        let response = client
+            .post(format!("{}/v1/session", self.address))
+            .json(&json!({ "email": email, "password": password }))
             .send()
+            .await?
+            .error_for_status()?;
+        let me: Response<Me> = response.json().await?;
+        Ok(ConsoleUser {
+            client,
+            me: me.data,
+        })
+    }
+
+    /// The owner created on first start, signed in.
+    pub async fn owner(&self) -> ConsoleUser {
+        let owner = self
+            .started
+            .new_owner
+            .as_ref()
+            .expect("the owner of a fresh database");
+        self.sign_in(&owner.email, owner.password.expose())
             .await
-            .expect("request sent")
+            .expect("owner signs in")
+    }
+
+    /// A new console user of the first workspace with this role, signed in.
+    pub async fn user_with_role(&self, email: &str, role: Role) -> ConsoleUser {
+        let workspace_id = self.owner().await.me.workspace_id;
+        let (_, password) = users::add(&self.services.store, &workspace_id, None, email, role)
+            .await
+            .expect("user added");
+        self.sign_in(email, password.expose())
+            .await
+            .expect("user signs in")
+    }
+
+    /// Creates a key through the API as `owner`; returns it with its secret.
+    pub async fn create_key(&self, owner: &ConsoleUser, body: Value) -> CreatedKey {
+        let response = self
+            .call(As::Console(owner), Method::POST, "/v1/keys", Some(body))
+            .await;
+        assert_eq!(response.status(), 201, "key created");
+        let created: Response<CreatedKey> = response.json().await.expect("created key");
+        created.data
+    }
+
+    pub async fn key(&self, owner: &ConsoleUser, id: &str) -> ApiKey {
+        let response = self
+            .call(
+                As::Console(owner),
+                Method::GET,
+                &format!("/v1/keys/{id}"),
+                None,
+            )
+            .await;
+        let key: Response<ApiKey> = response.json().await.expect("key");
+        key.data
     }
 
     /// Stops the server and waits until it has let go of the database.

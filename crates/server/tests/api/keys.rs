@@ -1,11 +1,15 @@
-use crate::helpers::{error_of, spawn_app, spawn_demo_app};
+use crate::helpers::{error_of, spawn_app, spawn_demo_app, As};
 use keyscope_model::{ApiKey, ErrorCode, KeyStatus, ListResponse};
+use reqwest::Method;
 use std::collections::HashSet;
 
 #[tokio::test]
 async fn a_new_workspace_has_no_keys() {
     let (app, _data) = spawn_app().await;
-    let response = app.get("/v1/keys").await;
+    let owner = app.owner().await;
+    let response = app
+        .call(As::Console(&owner), Method::GET, "/v1/keys", None)
+        .await;
     assert_eq!(response.status(), 200);
     let list: ListResponse<ApiKey> = response.json().await.expect("list envelope");
     assert!(list.success);
@@ -17,11 +21,17 @@ async fn a_new_workspace_has_no_keys() {
 #[tokio::test]
 async fn demo_keys_page_through_without_gaps_or_repeats() {
     let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
     let mut seen = HashSet::new();
     let mut offset = 0;
     loop {
         let list: ListResponse<ApiKey> = app
-            .get(&format!("/v1/keys?limit=5&offset={offset}"))
+            .call(
+                As::Console(&owner),
+                Method::GET,
+                &format!("/v1/keys?limit=5&offset={offset}"),
+                None,
+            )
             .await
             .json()
             .await
@@ -42,7 +52,10 @@ async fn demo_keys_page_through_without_gaps_or_repeats() {
 #[tokio::test]
 async fn demo_keys_show_every_state_and_never_a_secret() {
     let (app, _data) = spawn_demo_app().await;
-    let response = app.get("/v1/keys?limit=100").await;
+    let owner = app.owner().await;
+    let response = app
+        .call(As::Console(&owner), Method::GET, "/v1/keys?limit=100", None)
+        .await;
     let text = response.text().await.expect("body");
     let list: ListResponse<ApiKey> = serde_json::from_str(&text).expect("list");
     let statuses: HashSet<_> = list.data.iter().map(|key| key.status).collect();
@@ -67,8 +80,9 @@ async fn demo_keys_show_every_state_and_never_a_secret() {
 #[tokio::test]
 async fn timestamps_are_utc_with_milliseconds() {
     let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
     let body: serde_json::Value = app
-        .get("/v1/keys?limit=1")
+        .call(As::Console(&owner), Method::GET, "/v1/keys?limit=1", None)
         .await
         .json()
         .await
@@ -81,6 +95,7 @@ async fn timestamps_are_utc_with_milliseconds() {
 #[tokio::test]
 async fn bad_list_parameters_get_a_validation_error_naming_the_field() {
     let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=101", "limit"),
@@ -90,7 +105,15 @@ async fn bad_list_parameters_get_a_validation_error_naming_the_field() {
         ("limt=5", "limt"),
         ("status=active", "status"),
     ] {
-        let (status, error) = error_of(app.get(&format!("/v1/keys?{query}")).await).await;
+        let response = app
+            .call(
+                As::Console(&owner),
+                Method::GET,
+                &format!("/v1/keys?{query}"),
+                None,
+            )
+            .await;
+        let (status, error) = error_of(response).await;
         assert_eq!(status, 400, "{query}");
         assert_eq!(error.code, ErrorCode::ValidationError, "{query}");
         assert_eq!(error.details.expect("details")["field"], field, "{query}");

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a temporary SQLite file, spoken to
 //! over HTTP.
 
+mod access;
 mod foundation;
 mod helpers;
 mod keys;

@@ -1,0 +1,51 @@
+//! The one error type of the service layer and the HTTP API. Its wire shape
+//! and status are decided in `http::error`.
+
+use crate::service::access::AccessError;
+use keyscope_model::FieldError;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Input that did not parse; names the field.
+    Validation(FieldError),
+    /// Authentication or authorisation refused the caller.
+    Access(AccessError),
+    /// Absent, or belonging to another workspace (the same answer, so ids
+    /// do not leak across tenants).
+    NotFound(String),
+    Conflict(String),
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    PayloadTooLarge(String),
+    UnsupportedMediaType(String),
+    /// Anything unexpected: logged in full, answered without detail.
+    Internal(anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Error::Validation(error)
+    }
+}
+
+impl From<AccessError> for Error {
+    fn from(error: AccessError) -> Self {
+        Error::Access(error)
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(error: anyhow::Error) -> Self {
+        Error::Internal(error)
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Internal(error.into())
+    }
+}

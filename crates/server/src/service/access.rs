@@ -1,0 +1,172 @@
+//! Who is calling, and may they: API keys (with scopes) and console sessions
+//! (with roles).
+
+use super::Services;
+use crate::secrets;
+use crate::store::{self, keys, sessions};
+use chrono::{DateTime, Utc};
+use keyscope_model::timestamp::from_millis;
+use keyscope_model::{KeySecret, Role, Scope, ScopeSet, SecretFormatError};
+
+/// Why a caller was refused. Each has its own error code and a message that
+/// says how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessError {
+    /// Neither a key nor a session.
+    NoCredentials,
+    MissingKey,
+    MalformedKey(SecretFormatError),
+    UnknownKey,
+    RevokedKey,
+    DisabledKey,
+    ExpiredKey {
+        at: DateTime<Utc>,
+    },
+    InsufficientScope {
+        required: Scope,
+    },
+    /// The console user's role does not allow this.
+    RoleForbidden {
+        needed: &'static str,
+    },
+    BadCsrfToken,
+    BadCredentials,
+}
+
+/// A key that passed authentication.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedKey {
+    pub id: String,
+    pub workspace_id: String,
+    pub project_id: Option<String>,
+    pub scopes: ScopeSet,
+}
+
+/// A signed-in console user.
+#[derive(Debug, Clone)]
+pub struct ConsoleSession {
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+    pub workspace_id: String,
+    pub workspace_name: String,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Key(AuthenticatedKey),
+    Console(ConsoleSession),
+}
+
+impl Caller {
+    pub fn workspace_id(&self) -> &str {
+        match self {
+            Caller::Key(key) => &key.workspace_id,
+            Caller::Console(session) => &session.workspace_id,
+        }
+    }
+
+    /// Keys need the scope; console users need a role that manages keys
+    /// (and, for changes to users, one that manages users).
+    pub fn require(&self, scope: &Scope) -> Result<(), AccessError> {
+        match self {
+            Caller::Key(key) if key.scopes.grants(scope) => Ok(()),
+            Caller::Key(_) => Err(AccessError::InsufficientScope {
+                required: scope.clone(),
+            }),
+            Caller::Console(session) => {
+                let changes_users = scope.resource.as_deref() == Some("users")
+                    && scope.permission != keyscope_model::Permission::Read;
+                if changes_users && !session.role.manages_users() {
+                    Err(AccessError::RoleForbidden {
+                        needed: "Owner or Admin",
+                    })
+                } else if !session.role.manages_keys() {
+                    Err(AccessError::RoleForbidden {
+                        needed: "Owner, Admin or Manager",
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Checks a presented key: format and checksum first (no look-up for a
+/// typo), then the store, every time, so a revoked, rotated or deleted key
+/// is refused on the very next request.
+pub async fn authenticate_key(
+    services: &Services,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> crate::error::Result<AuthenticatedKey> {
+    let presented = presented.trim();
+    if presented.is_empty() {
+        return Err(AccessError::MissingKey.into());
+    }
+    let secret = KeySecret::parse(presented).map_err(AccessError::MalformedKey)?;
+    let row = keys::find_by_digest(services.store.pool(), &secrets::digest(&secret))
+        .await?
+        .ok_or(AccessError::UnknownKey)?;
+    let now_millis = store::millis(now);
+    if !row.is_current
+        && row
+            .previous_valid_until
+            .is_none_or(|until| until <= now_millis)
+    {
+        return Err(AccessError::UnknownKey.into());
+    }
+    if row.revoked_at.is_some() {
+        return Err(AccessError::RevokedKey.into());
+    }
+    if !row.enabled {
+        return Err(AccessError::DisabledKey.into());
+    }
+    if let Some(expires_at) = row
+        .expires_at
+        .filter(|expires_at| *expires_at <= now_millis)
+    {
+        return Err(AccessError::ExpiredKey {
+            at: from_millis(expires_at),
+        }
+        .into());
+    }
+    let scopes = ScopeSet::parse_list(&row.scopes)
+        .map_err(|error| anyhow::anyhow!("key {} has unreadable scopes: {error}", row.id))?;
+    services.last_used.record(&row.id, now_millis);
+    Ok(AuthenticatedKey {
+        id: row.id,
+        workspace_id: row.workspace_id,
+        project_id: row.project_id,
+        scopes,
+    })
+}
+
+/// The session a cookie token opens, if it is live.
+pub async fn authenticate_session(
+    services: &Services,
+    token: &str,
+    now: DateTime<Utc>,
+) -> crate::error::Result<Option<ConsoleSession>> {
+    let Some(row) = sessions::find(
+        services.store.pool(),
+        &secrets::digest_text(token),
+        store::millis(now),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| anyhow::anyhow!("user {} has an unknown role {}", row.user_id, row.role))?;
+    Ok(Some(ConsoleSession {
+        user_id: row.user_id,
+        email: row.email,
+        role,
+        workspace_id: row.workspace_id,
+        workspace_name: row.workspace_name,
+        csrf_token: row.csrf_token,
+    }))
+}

@@ -1,0 +1,63 @@
+//! `last_used_at` without a database write per request: uses are noted in
+//! memory and written in one transaction about once a second.
+
+use crate::store::{keys, Store};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct LastUsed {
+    pending: Mutex<HashMap<String, i64>>,
+}
+
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+
+impl LastUsed {
+    pub fn record(&self, key_id: &str, at_millis: i64) {
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = pending.entry(key_id.to_owned()).or_insert(at_millis);
+        *entry = (*entry).max(at_millis);
+    }
+
+    /// Writes what accumulated; on failure the uses are kept for the next try.
+    pub async fn flush(&self, store: &Store) -> anyhow::Result<()> {
+        let uses: Vec<(String, i64)> = {
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            pending.drain().collect()
+        };
+        if uses.is_empty() {
+            return Ok(());
+        }
+        if let Err(error) = keys::record_last_used(store.pool(), &uses).await {
+            for (id, at) in uses {
+                self.record(&id, at);
+            }
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// Flushes every interval until the store closes.
+    pub async fn run(&self, store: Store) {
+        let mut ticker = tokio::time::interval(FLUSH_INTERVAL);
+        loop {
+            ticker.tick().await;
+            if store.pool().is_closed() {
+                return;
+            }
+            if let Err(error) = self.flush(&store).await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "could not write last-used times"
+                );
+            }
+        }
+    }
+}
