@@ -5,3 +5,5 @@ mod access;
 mod foundation;
 mod helpers;
 mod keys;
+mod operators;
+mod secret_hygiene;

@@ -1,0 +1,96 @@
+//! The operator commands, run as the real binary on a real data directory.
+
+use crate::helpers::{spawn_with, As, SpawnOptions};
+use reqwest::Method;
+use std::process::Command;
+
+fn keyscope(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_keyscope"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("keyscope runs");
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+fn value_after<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find_map(|line| line.split_once(label).map(|(_, value)| value.trim()))
+        .expect(label)
+}
+
+#[tokio::test]
+async fn operators_add_users_and_create_list_and_revoke_keys() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    spawn_with(SpawnOptions::new(false, data.path()))
+        .await
+        .stop()
+        .await;
+
+    let added = keyscope(
+        data.path(),
+        &[
+            "users",
+            "add",
+            "--email",
+            "Ops@Example.test",
+            "--role",
+            "admin",
+        ],
+    );
+    let password = value_after(&added, "password (shown only this once):").to_owned();
+    let created = keyscope(
+        data.path(),
+        &[
+            "keys",
+            "create",
+            "--name",
+            "ci",
+            "--scopes",
+            "read write:keys",
+        ],
+    );
+    let secret = value_after(&created, "secret (shown only this once):").to_owned();
+    let id = value_after(&created, "created")
+        .split_whitespace()
+        .next()
+        .expect("id")
+        .to_owned();
+    let listed = keyscope(data.path(), &["keys", "list"]);
+    assert!(
+        listed.contains(&id) && listed.contains("Active"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret));
+
+    let app = spawn_with(SpawnOptions::new(false, data.path())).await;
+    let admin = app
+        .sign_in("ops@example.test", &password)
+        .await
+        .expect("the added user signs in");
+    assert_eq!(admin.me.role, keyscope_model::Role::Admin);
+    assert_eq!(
+        app.call(As::Key(&secret), Method::GET, "/v1/keys", None)
+            .await
+            .status(),
+        200
+    );
+    app.stop().await;
+
+    keyscope(data.path(), &["keys", "revoke", &id]);
+    let app = spawn_with(SpawnOptions::new(false, data.path())).await;
+    assert_eq!(
+        app.call(As::Key(&secret), Method::GET, "/v1/keys", None)
+            .await
+            .status(),
+        401
+    );
+    app.stop().await;
+}
