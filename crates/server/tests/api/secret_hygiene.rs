@@ -43,7 +43,7 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
         stdout
             .lines()
             .find_map(|line| line.trim().strip_prefix(label))
-            .map(|value| value.trim().trim_end_matches(|c: char| c == ')').to_owned())
+            .map(|value| value.trim().trim_end_matches(')').to_owned())
             .expect(label)
     };
     let address = field("keyscope: listening on")
