@@ -59,6 +59,14 @@ impl Scope {
         }
     }
 
+    /// `permission` on one resource, e.g. `Scope::on(Permission::Write, "keys")`.
+    pub fn on(permission: Permission, resource: &str) -> Self {
+        Self {
+            permission,
+            resource: Some(resource.to_owned()),
+        }
+    }
+
     /// The scope a call needs: the method's permission on the path's resource,
     /// the first segment after an optional version (`/v1/observations/7` ->
     /// `observations`).

@@ -25,19 +25,12 @@ pub fn router() -> Router<ApiContext> {
         .route("/keys/{id}/revoke", post(revoke))
 }
 
-fn on_keys(permission: Permission) -> Scope {
-    Scope {
-        permission,
-        resource: Some("keys".to_owned()),
-    }
-}
-
 async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Json<ListResponse<ApiKey>>> {
-    caller.require(&on_keys(Permission::Read))?;
+    caller.require(&Scope::on(Permission::Read, "keys"))?;
     let pairs = query::pairs(raw_query.as_deref());
     let page = PageRequest::parse(query::as_str_pairs(&pairs), &[])?;
     let (keys, total) = keys::list(
@@ -60,7 +53,7 @@ async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateKeyRequest>,
 ) -> Result<(StatusCode, Json<Response<CreatedKey>>)> {
-    caller.require(&on_keys(Permission::Write))?;
+    caller.require(&Scope::on(Permission::Write, "keys"))?;
     let now = Utc::now();
     let spec = KeySpec::parse(request, now)?;
     let created = keys::create(&context.services, caller.workspace_id(), spec, now).await?;
@@ -72,7 +65,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<ApiKey>>> {
-    caller.require(&on_keys(Permission::Read))?;
+    caller.require(&Scope::on(Permission::Read, "keys"))?;
     let key = keys::get(
         &context.services.store,
         caller.workspace_id(),
@@ -89,7 +82,7 @@ async fn update(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<UpdateKeyRequest>,
 ) -> Result<Json<Response<ApiKey>>> {
-    caller.require(&on_keys(Permission::Write))?;
+    caller.require(&Scope::on(Permission::Write, "keys"))?;
     let now = Utc::now();
     let changes = KeyChanges::parse(request, now)?;
     let key = keys::update(
@@ -109,7 +102,7 @@ async fn rotate(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<RotateKeyRequest>,
 ) -> Result<Json<Response<CreatedKey>>> {
-    caller.require(&on_keys(Permission::Write))?;
+    caller.require(&Scope::on(Permission::Write, "keys"))?;
     let rotated = keys::rotate(
         &context.services.store,
         caller.workspace_id(),
@@ -126,7 +119,7 @@ async fn revoke(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<ApiKey>>> {
-    caller.require(&on_keys(Permission::Write))?;
+    caller.require(&Scope::on(Permission::Write, "keys"))?;
     let key = keys::revoke(
         &context.services.store,
         caller.workspace_id(),
@@ -142,7 +135,7 @@ async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    caller.require(&on_keys(Permission::Delete))?;
+    caller.require(&Scope::on(Permission::Delete, "keys"))?;
     keys::delete(&context.services.store, caller.workspace_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -18,10 +18,7 @@ async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
 ) -> Result<Json<Response<Vec<Project>>>> {
-    caller.require(&Scope {
-        permission: Permission::Read,
-        resource: Some("projects".to_owned()),
-    })?;
+    caller.require(&Scope::on(Permission::Read, "projects"))?;
     let rows = projects::list(context.services.store.pool(), caller.workspace_id()).await?;
     Ok(Json(Response::new(
         rows.into_iter()

@@ -17,18 +17,11 @@ pub fn router() -> Router<ApiContext> {
     Router::new().route("/users", get(list).post(add))
 }
 
-fn on_users(permission: Permission) -> Scope {
-    Scope {
-        permission,
-        resource: Some("users".to_owned()),
-    }
-}
-
 async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
 ) -> Result<Json<Response<Vec<User>>>> {
-    caller.require(&on_users(Permission::Read))?;
+    caller.require(&Scope::on(Permission::Read, "users"))?;
     Ok(Json(Response::new(
         users::list(&context.services.store, &caller).await?,
     )))
@@ -46,7 +39,7 @@ async fn add(
     caller: Caller,
     JsonBody(request): JsonBody<AddUserRequest>,
 ) -> Result<(StatusCode, Json<Response<AddedUser>>)> {
-    caller.require(&on_users(Permission::Write))?;
+    caller.require(&Scope::on(Permission::Write, "users"))?;
     let added_by = match &caller {
         Caller::Console(session) => Some(session),
         Caller::Key(_) => None,
