@@ -51,13 +51,3 @@ pub async fn insert_batch(
     }
     Ok(())
 }
-
-pub async fn count_for_workspace(
-    connection: &mut SqliteConnection,
-    workspace_id: &str,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE workspace_id = $1")
-        .bind(workspace_id)
-        .fetch_one(connection)
-        .await
-}
