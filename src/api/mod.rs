@@ -6,7 +6,9 @@
 mod keys;
 mod session;
 
-use gloo_net::http::{Method, RequestBuilder, Response};
+pub use gloo_net::http::Method;
+
+use gloo_net::http::{RequestBuilder, Response};
 use keyscope_model::{ApiError, ErrorResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -72,21 +74,14 @@ impl ApiClient {
 
     async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, ApiClientError> {
         let response = self
-            .request("GET", path_and_query, None)
+            .request(Method::GET, path_and_query, None)
             .send()
             .await
             .map_err(|error| ApiClientError::Network(error.to_string()))?;
         decode(response).await
     }
 
-    fn request(&self, method: &str, path: &str, csrf_token: Option<&str>) -> RequestBuilder {
-        let method = match method {
-            "POST" => Method::POST,
-            "PATCH" => Method::PATCH,
-            "PUT" => Method::PUT,
-            "DELETE" => Method::DELETE,
-            _ => Method::GET,
-        };
+    fn request(&self, method: Method, path: &str, csrf_token: Option<&str>) -> RequestBuilder {
         let builder = RequestBuilder::new(&format!("{}{path}", self.base_url))
             .method(method)
             .header("Accept", "application/json");
@@ -98,7 +93,7 @@ impl ApiClient {
 
     async fn send_json<B: Serialize, T: DeserializeOwned>(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: &B,
         csrf_token: Option<&str>,
@@ -116,7 +111,7 @@ impl ApiClient {
 
     async fn send_empty(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         csrf_token: Option<&str>,
     ) -> Result<(), ApiClientError> {

@@ -1,6 +1,6 @@
 //! `/v1/session` and `/v1/me`
 
-use super::{ApiClient, ApiClientError};
+use super::{ApiClient, ApiClientError, Method};
 use keyscope_model::{LoginRequest, Me, Response};
 
 impl ApiClient {
@@ -12,13 +12,13 @@ impl ApiClient {
     }
 
     pub async fn sign_in(&self, request: &LoginRequest) -> Result<Me, ApiClientError> {
-        self.send_json::<_, Response<Me>>("POST", "/v1/session", request, None)
+        self.send_json::<_, Response<Me>>(Method::POST, "/v1/session", request, None)
             .await
             .map(|response| response.data)
     }
 
     pub async fn sign_out(&self, csrf_token: &str) -> Result<(), ApiClientError> {
-        self.send_empty("DELETE", "/v1/session", Some(csrf_token))
+        self.send_empty(Method::DELETE, "/v1/session", Some(csrf_token))
             .await
     }
 }

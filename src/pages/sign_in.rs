@@ -1,6 +1,7 @@
 //! Sign-in with e-mail and password; comes back to where the visitor was.
 
 use crate::api::ApiClient;
+use crate::components::TextField;
 use crate::session::{safe_next, Session};
 use keyscope_model::LoginRequest;
 use leptos::ev::SubmitEvent;
@@ -44,28 +45,14 @@ pub fn SignInPage() -> impl IntoView {
         <section class="ks-page ks-sign-in">
             <h1>"Sign in to keyscope"</h1>
             <form class="ks-form" on:submit=submit>
-                <label class="ks-field">
-                    <span>"E-mail"</span>
-                    <input
-                        type="email"
-                        name="email"
-                        autocomplete="username"
-                        required
-                        prop:value=move || email.get()
-                        on:input=move |event| email.set(event_target_value(&event))
-                    />
-                </label>
-                <label class="ks-field">
-                    <span>"Password"</span>
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        required
-                        prop:value=move || password.get()
-                        on:input=move |event| password.set(event_target_value(&event))
-                    />
-                </label>
+                <TextField label="E-mail" kind="email" name="email" autocomplete="username" value=email />
+                <TextField
+                    label="Password"
+                    kind="password"
+                    name="password"
+                    autocomplete="current-password"
+                    value=password
+                />
                 {move || error.get().map(|message| view! { <p class="ks-form__error" role="alert">{message}</p> })}
                 <button class="ks-button ks-button--primary" type="submit" disabled=move || pending.get()>
                     "Sign in"

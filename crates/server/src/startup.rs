@@ -68,9 +68,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let (stop_flusher, flusher_stopped) = tokio::sync::oneshot::channel::<()>();
         let last_used = self.services.last_used.clone();
         let store = self.services.store.clone();
-        let flusher = tokio::spawn(async move { last_used.run(store).await });
+        let flusher = tokio::spawn(async move {
+            last_used
+                .run(store, async {
+                    let _ = flusher_stopped.await;
+                })
+                .await;
+        });
         axum::serve(
             self.listener,
             self.router
@@ -78,9 +85,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
-        flusher.abort();
-        // Uses noted since the last tick are written before the store closes.
-        self.services.last_used.flush(&self.services.store).await?;
+        // Uses noted up to the last answered request are written before the store closes.
+        let _ = stop_flusher.send(());
+        flusher.await?;
         self.services.store.close().await;
         Ok(())
     }

@@ -34,7 +34,7 @@ async fn sign_in(
     );
     Ok((
         AppendHeaders([(header::SET_COOKIE, cookie)]),
-        Json(Response::new(sessions::me(&new.session))),
+        Json(Response::new(new.session)),
     ))
 }
 
@@ -69,7 +69,7 @@ async fn me(
     };
     let session =
         access::authenticate_session(&context.services, token, chrono::Utc::now()).await?;
-    Ok(Json(Response::new(session.as_ref().map(sessions::me))))
+    Ok(Json(Response::new(session)))
 }
 
 fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {

@@ -42,16 +42,8 @@ pub struct AuthenticatedKey {
     pub scopes: ScopeSet,
 }
 
-/// A signed-in console user.
-#[derive(Debug, Clone)]
-pub struct ConsoleSession {
-    pub user_id: String,
-    pub email: String,
-    pub role: Role,
-    pub workspace_id: String,
-    pub workspace_name: String,
-    pub csrf_token: String,
-}
+/// A signed-in console user: exactly what `GET /v1/me` answers.
+pub type ConsoleSession = keyscope_model::Me;
 
 #[derive(Debug, Clone)]
 pub enum Caller {

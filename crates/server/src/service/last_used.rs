@@ -44,13 +44,16 @@ impl LastUsed {
         Ok(())
     }
 
-    /// Flushes every interval until the store closes.
-    pub async fn run(&self, store: Store) {
+    /// Flushes every interval until `stop` completes, then once more, so no
+    /// use noted before shutdown is lost (aborting the task instead could cut
+    /// a flush after it had taken the pending uses).
+    pub async fn run(&self, store: Store, stop: impl std::future::Future<Output = ()>) {
         let mut ticker = tokio::time::interval(FLUSH_INTERVAL);
+        tokio::pin!(stop);
         loop {
-            ticker.tick().await;
-            if store.pool().is_closed() {
-                return;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = &mut stop => break,
             }
             if let Err(error) = self.flush(&store).await {
                 tracing::warn!(
@@ -58,6 +61,12 @@ impl LastUsed {
                     "could not write last-used times"
                 );
             }
+        }
+        if let Err(error) = self.flush(&store).await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "could not write last-used times at shutdown"
+            );
         }
     }
 }

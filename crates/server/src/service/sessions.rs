@@ -134,17 +134,6 @@ pub async fn sign_out(services: &Services, token: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn me(session: &ConsoleSession) -> keyscope_model::Me {
-    keyscope_model::Me {
-        user_id: session.user_id.clone(),
-        email: session.email.clone(),
-        role: session.role,
-        workspace_id: session.workspace_id.clone(),
-        workspace_name: session.workspace_name.clone(),
-        csrf_token: session.csrf_token.clone(),
-    }
-}
-
 /// An argon2 hash of a random password nobody knows, made once.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -40,9 +40,7 @@ async fn a_created_key_is_shown_once_and_works_by_bearer_and_x_api_key() {
     assert!(created.secret.starts_with(&created.key.prefix));
     assert!(created.secret.ends_with(&created.key.last_four));
 
-    let by_bearer = app
-        .call(As::Key(&created.secret), Method::GET, "/v1/keys", None)
-        .await;
+    let by_bearer = app.list_keys_with(&created.secret).await;
     assert_eq!(by_bearer.status(), 200);
     let by_header = app
         .client
@@ -71,32 +69,20 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
     typo.replace_range(12..13, swapped);
 
     assert_eq!(
-        error_code(app.call(As::Key(""), Method::GET, "/v1/keys", None).await).await,
+        error_code(app.list_keys_with("").await).await,
         (401, ErrorCode::MissingApiKey)
     );
     assert_eq!(
-        error_code(
-            app.call(As::Key("hunter2"), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with("hunter2").await).await,
         (401, ErrorCode::MalformedApiKey)
     );
     assert_eq!(
-        error_code(
-            app.call(As::Key(&typo), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with(&typo).await).await,
         (401, ErrorCode::MalformedApiKey)
     );
     let unknown = keyscope_server::secrets::generate_key_secret("live").expect("secret");
     assert_eq!(
-        error_code(
-            app.call(As::Key(unknown.expose()), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with(unknown.expose()).await).await,
         (401, ErrorCode::InvalidApiKey)
     );
 
@@ -111,11 +97,7 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
         .await;
     assert_eq!(disabled.status(), 200);
     assert_eq!(
-        error_code(
-            app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with(&key.secret).await).await,
         (401, ErrorCode::KeyDisabled)
     );
     app.call(
@@ -133,11 +115,7 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
         .execute(app.services.store.pool())
         .await
         .expect("expired");
-    let (status, error) = error_of(
-        app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-            .await,
-    )
-    .await;
+    let (status, error) = error_of(app.list_keys_with(&key.secret).await).await;
     assert_eq!((status, error.code), (401, ErrorCode::KeyExpired));
     assert!(error.message.contains("expired at"), "{}", error.message);
 
@@ -148,12 +126,7 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
         Some(json!({ "expires_at": null })),
     )
     .await;
-    assert_eq!(
-        app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.list_keys_with(&key.secret).await.status(), 200);
     app.call(
         As::Console(&owner),
         Method::POST,
@@ -162,11 +135,7 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
     )
     .await;
     assert_eq!(
-        error_code(
-            app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with(&key.secret).await).await,
         (401, ErrorCode::KeyRevoked)
     );
 }
@@ -215,12 +184,7 @@ async fn revocation_and_deletion_take_effect_on_the_next_request() {
         let key = app
             .create_key(&owner, json!({ "name": action, "scopes": ["read"] }))
             .await;
-        assert_eq!(
-            app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(app.list_keys_with(&key.secret).await.status(), 200);
         let path = format!("/v1/keys/{}", key.key.id);
         let response = match action {
             "revoke" => {
@@ -242,11 +206,7 @@ async fn revocation_and_deletion_take_effect_on_the_next_request() {
             "{action}: {}",
             response.status()
         );
-        let (status, _) = error_code(
-            app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-                .await,
-        )
-        .await;
+        let (status, _) = error_code(app.list_keys_with(&key.secret).await).await;
         assert_eq!(status, 401, "{action}");
     }
 }
@@ -283,41 +243,21 @@ async fn rotation_stops_the_old_secret_at_once_or_after_the_grace_period() {
     let immediate = rotate(0).await;
     assert_ne!(immediate.secret, key.secret);
     assert_eq!(
-        error_code(
-            app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with(&key.secret).await).await,
         (401, ErrorCode::InvalidApiKey)
     );
-    assert_eq!(
-        app.call(As::Key(&immediate.secret), Method::GET, "/v1/keys", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.list_keys_with(&immediate.secret).await.status(), 200);
 
     let graceful = rotate(1).await;
     assert_eq!(
-        app.call(As::Key(&immediate.secret), Method::GET, "/v1/keys", None)
-            .await
-            .status(),
+        app.list_keys_with(&immediate.secret).await.status(),
         200,
         "old secret works in the grace period"
     );
-    assert_eq!(
-        app.call(As::Key(&graceful.secret), Method::GET, "/v1/keys", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.list_keys_with(&graceful.secret).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     assert_eq!(
-        error_code(
-            app.call(As::Key(&immediate.secret), Method::GET, "/v1/keys", None)
-                .await
-        )
-        .await,
+        error_code(app.list_keys_with(&immediate.secret).await).await,
         (401, ErrorCode::InvalidApiKey)
     );
 
@@ -539,8 +479,7 @@ async fn last_used_is_recorded_without_a_write_per_request() {
     let key = app.create_key(&owner, json!({ "name": "busy" })).await;
     assert!(key.key.last_used_at.is_none());
     for _ in 0..5 {
-        app.call(As::Key(&key.secret), Method::GET, "/v1/keys", None)
-            .await;
+        app.list_keys_with(&key.secret).await;
     }
     let mut last_used = None;
     for _ in 0..30 {

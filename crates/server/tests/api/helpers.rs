@@ -141,6 +141,12 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// The one call most access tests make: list keys with a key.
+    pub async fn list_keys_with(&self, secret: &str) -> reqwest::Response {
+        self.call(As::Key(secret), Method::GET, "/v1/keys", None)
+            .await
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Result<ConsoleUser> {
         let client = reqwest::Client::builder().cookie_store(true).build()?;
         let response = client

@@ -1,7 +1,6 @@
 //! The operator commands, run as the real binary on a real data directory.
 
-use crate::helpers::{spawn_with, As, SpawnOptions};
-use reqwest::Method;
+use crate::helpers::{spawn_with, SpawnOptions};
 use std::process::Command;
 
 fn keyscope(data_dir: &std::path::Path, args: &[&str]) -> String {
@@ -76,21 +75,11 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
         .await
         .expect("the added user signs in");
     assert_eq!(admin.me.role, keyscope_model::Role::Admin);
-    assert_eq!(
-        app.call(As::Key(&secret), Method::GET, "/v1/keys", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.list_keys_with(&secret).await.status(), 200);
     app.stop().await;
 
     keyscope(data.path(), &["keys", "revoke", &id]);
     let app = spawn_with(SpawnOptions::new(false, data.path())).await;
-    assert_eq!(
-        app.call(As::Key(&secret), Method::GET, "/v1/keys", None)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.list_keys_with(&secret).await.status(), 401);
     app.stop().await;
 }
