@@ -82,6 +82,10 @@ pub enum ErrorCode {
     KeyRevoked,
     KeyDisabled,
     KeyExpired,
+    /// 401: verify needs the project's Project Key as `Authorization: Bearer`.
+    MissingProjectKey,
+    /// 401: not a current Project Key (e.g. replaced by a regeneration).
+    InvalidProjectKey,
     /// 401: wrong e-mail or password at sign-in.
     InvalidCredentials,
     /// 403: the key lacks the scope; `details.required_scope` names it.

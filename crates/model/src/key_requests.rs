@@ -7,11 +7,12 @@ use crate::FieldError;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A key's name: trimmed, 1 to 64 characters, no control characters.
+/// A key's or project's name: trimmed, 1 to 64 characters, no control
+/// characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyName(String);
+pub struct Name(String);
 
-impl KeyName {
+impl Name {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(text: &str) -> Result<Self, FieldError> {
@@ -80,7 +81,7 @@ pub struct CreateKeyRequest {
 /// A create request that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeySpec {
-    pub name: KeyName,
+    pub name: Name,
     pub description: Option<String>,
     pub scopes: ScopeSet,
     pub role: Option<String>,
@@ -92,7 +93,7 @@ pub struct KeySpec {
 
 impl KeySpec {
     pub fn parse(request: CreateKeyRequest, now: DateTime<Utc>) -> Result<Self, FieldError> {
-        let name = KeyName::parse(&request.name)?;
+        let name = Name::parse(&request.name)?;
         let description = parse_description(request.description.as_deref())?;
         let (scopes, role) = match (request.scopes, request.role) {
             (Some(_), Some(_)) => {
@@ -156,7 +157,7 @@ pub struct UpdateKeyRequest {
 /// An update that passed every rule; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyChanges {
-    pub name: Option<KeyName>,
+    pub name: Option<Name>,
     pub description: Option<Option<String>>,
     pub scopes: Option<ScopeSet>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
@@ -166,7 +167,7 @@ pub struct KeyChanges {
 impl KeyChanges {
     pub fn parse(request: UpdateKeyRequest, now: DateTime<Utc>) -> Result<Self, FieldError> {
         Ok(Self {
-            name: request.name.as_deref().map(KeyName::parse).transpose()?,
+            name: request.name.as_deref().map(Name::parse).transpose()?,
             description: request
                 .description
                 .map(|description| parse_description(description.as_deref()))
@@ -310,16 +311,16 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(
-            KeyName::parse("  Checkout  ").map(|name| name.0),
+            Name::parse("  Checkout  ").map(|name| name.0),
             Ok("Checkout".to_owned())
         );
         assert_eq!(
-            KeyName::parse("   ").map_err(|error| error.field),
+            Name::parse("   ").map_err(|error| error.field),
             Err("name".to_owned())
         );
-        assert!(KeyName::parse(&"x".repeat(64)).is_ok());
-        assert!(KeyName::parse(&"x".repeat(65)).is_err());
-        assert!(KeyName::parse("tab\there").is_err());
+        assert!(Name::parse(&"x".repeat(64)).is_ok());
+        assert!(Name::parse(&"x".repeat(65)).is_err());
+        assert!(Name::parse("tab\there").is_err());
     }
 
     #[test]

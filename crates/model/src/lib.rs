@@ -17,9 +17,9 @@ pub use envelope::{
     ApiError, ErrorCode, ErrorResponse, FieldError, ListResponse, Pagination, Response,
 };
 pub use key_requests::{
-    CreateKeyRequest, CreatedKey, KeyChanges, KeyName, KeySpec, RotateKeyRequest, UpdateKeyRequest,
+    CreateKeyRequest, CreatedKey, KeyChanges, KeySpec, Name, RotateKeyRequest, UpdateKeyRequest,
 };
 pub use keys::{base62_from_random_bytes, ApiKey, KeySecret, KeyStatus, Plan, SecretFormatError};
 pub use pagination::PageRequest;
-pub use projects::Project;
+pub use projects::{CreateProjectRequest, Project, ProjectCredentials};
 pub use scopes::{Permission, Scope, ScopeSet};

@@ -10,3 +10,18 @@ pub struct Project {
     #[serde(with = "crate::timestamp")]
     pub created_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProjectRequest {
+    pub name: String,
+}
+
+/// What a project's own backend presents: the public API ID and the
+/// Project Key. Owner, Admin and Manager may view them at any time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectCredentials {
+    pub project_id: String,
+    pub api_id: String,
+    pub project_key: String,
+}

@@ -2,6 +2,7 @@
 //! locked-out owners (`users add`, `keys create|list|revoke`).
 
 use crate::configuration::Settings;
+use crate::crypto::MasterKey;
 use crate::service::{keys, users, Limits, Services};
 use crate::startup::Application;
 use crate::store::{workspaces, Store};
@@ -39,6 +40,10 @@ struct DataArgs {
     /// Directory for the SQLite database (created if missing).
     #[arg(long, env = "KEYSCOPE_DATA_DIR", default_value = "keyscope-data")]
     data_dir: PathBuf,
+    /// Master key for sealed values, 64 hex characters; without it the
+    /// server keeps one in `master.key` in the data directory (mode 0600).
+    #[arg(long, env = "KEYSCOPE_MASTER_KEY", hide_env_values = true)]
+    master_key: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +147,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: Limits {
             max_keys_per_project: args.max_keys_per_project,
         },
+        master_key_hex: args.data.master_key,
     };
     let application = Application::build(&settings).await?;
     // The owner's password goes to the terminal once, on stdout, never
@@ -217,7 +223,8 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             };
             let spec = KeySpec::parse(request, now)
                 .map_err(|error| anyhow::anyhow!("{}: {}", error.field, error.message))?;
-            let services = Services::new(store.clone(), Limits::default());
+            let master_key = MasterKey::load_or_create(&data.data_dir, data.master_key.as_deref())?;
+            let services = Services::new(store.clone(), Limits::default(), master_key);
             let created = keys::create(&services, &workspace_id, spec, now)
                 .await
                 .map_err(describe)?;

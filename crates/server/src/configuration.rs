@@ -18,4 +18,6 @@ pub struct Settings {
     /// Mark the session cookie `Secure`; on when served over HTTPS.
     pub secure_cookies: bool,
     pub limits: crate::service::Limits,
+    /// 64 hex characters; when absent, `master.key` in the data directory.
+    pub master_key_hex: Option<String>,
 }

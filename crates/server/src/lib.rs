@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod configuration;
+pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod http;

@@ -23,10 +23,12 @@ pub fn digest(secret: &KeySecret) -> String {
 
 /// Hex SHA-256, for tokens with enough entropy that a fast hash is safe.
 pub fn digest_text(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Lowercase hex, two characters a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// An opaque random token (sessions, CSRF): 32 base62 characters, ~190 bits.

@@ -3,6 +3,7 @@
 
 use crate::bootstrap::{self, OwnerCredentials};
 use crate::configuration::Settings;
+use crate::crypto::MasterKey;
 use crate::demo::{self, DemoSummary};
 use crate::http::{self, ApiContext};
 use crate::service::Services;
@@ -39,7 +40,9 @@ impl Application {
                 "no web app found there: build it with `trunk build --release`; the API works without it"
             );
         }
-        let services = Services::new(store.clone(), settings.limits);
+        let master_key =
+            MasterKey::load_or_create(&settings.data_dir, settings.master_key_hex.as_deref())?;
+        let services = Services::new(store.clone(), settings.limits, master_key);
         let context = ApiContext {
             services: services.clone(),
             secure_cookies: settings.secure_cookies,

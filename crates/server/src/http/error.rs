@@ -71,6 +71,16 @@ fn access_parts(error: AccessError) -> Parts {
                 keyscope_model::timestamp::format(&at)
             ),
         ),
+        MissingProjectKey => parts(
+            unauthorized,
+            ErrorCode::MissingProjectKey,
+            "no Project Key: send the project's key as `Authorization: Bearer <project key>` (Get Credentials in the console)",
+        ),
+        UnknownProjectKey => parts(
+            unauthorized,
+            ErrorCode::InvalidProjectKey,
+            "the Project Key is not valid: it may have been regenerated; copy the current one from Get Credentials",
+        ),
         BadCredentials => parts(
             unauthorized,
             ErrorCode::InvalidCredentials,

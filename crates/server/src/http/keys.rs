@@ -4,10 +4,11 @@
 use super::json::JsonBody;
 use super::{query, ApiContext};
 use crate::error::{Error, Result};
-use crate::service::access::{self, Caller};
+use crate::service::access::{self, AccessError, Caller};
 use crate::service::keys;
+use crate::service::projects;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
@@ -140,12 +141,20 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Answers whether a key is valid (and, given a method and endpoint, allowed
-/// there). Always 200 for a well-formed request: the verdict is in the body.
+/// Answers whether a key is valid for the calling project (and, given a
+/// method and endpoint, allowed there). The caller is the project's backend,
+/// proven by its Project Key, so verify is no oracle for strangers and only
+/// answers about keys of that project or its workspace-wide keys. Always 200
+/// for a well-formed call: the verdict is in the body.
 async fn verify(
     State(context): State<ApiContext>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<VerifyRequest>,
 ) -> Result<Json<Response<VerifyResponse>>> {
+    let project_key = super::auth::presented_key(&headers)
+        .map_err(|_| AccessError::UnknownProjectKey)?
+        .ok_or(AccessError::MissingProjectKey)?;
+    let project = projects::authenticate_project_key(&context.services, project_key).await?;
     let wanted = match (&request.method, &request.endpoint) {
         (Some(method), endpoint) => Some(Scope::required_for(
             method,
@@ -159,8 +168,19 @@ async fn verify(
         }
         (None, None) => None,
     };
-    let verdict = match access::authenticate_key(&context.services, &request.key, Utc::now()).await
-    {
+    let checked = access::authenticate_key(&context.services, &request.key, Utc::now())
+        .await
+        .and_then(|key| {
+            let belongs = key.workspace_id == project.workspace_id
+                && key.project_id.as_ref().is_none_or(|id| *id == project.id);
+            if belongs {
+                Ok(key)
+            } else {
+                // The same answer as for a key that does not exist.
+                Err(AccessError::UnknownKey.into())
+            }
+        });
+    let verdict = match checked {
         Ok(key) => {
             let allowed = wanted.as_ref().is_none_or(|scope| key.scopes.grants(scope));
             VerifyResponse {

@@ -1,17 +1,26 @@
-//! `/v1/projects`: the workspace's projects.
+//! `/v1/projects`: the workspace's projects and their credentials.
 
+use super::json::JsonBody;
 use super::ApiContext;
 use crate::error::Result;
 use crate::service::access::Caller;
-use crate::store::projects;
-use axum::extract::State;
-use axum::routing::get;
+use crate::service::projects;
+use crate::store;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use keyscope_model::timestamp::from_millis;
-use keyscope_model::{Permission, Project, Response, Scope};
+use keyscope_model::{
+    CreateProjectRequest, Name, Permission, Project, ProjectCredentials, Response, Scope,
+};
+use serde::Serialize;
 
 pub fn router() -> Router<ApiContext> {
-    Router::new().route("/projects", get(list))
+    Router::new()
+        .route("/projects", get(list).post(create))
+        .route("/projects/{id}/credentials", get(credentials))
+        .route("/projects/{id}/credentials/regenerate", post(regenerate))
 }
 
 async fn list(
@@ -19,7 +28,7 @@ async fn list(
     caller: Caller,
 ) -> Result<Json<Response<Vec<Project>>>> {
     caller.require(&Scope::on(Permission::Read, "projects"))?;
-    let rows = projects::list(context.services.store.pool(), caller.workspace_id()).await?;
+    let rows = store::projects::list(context.services.store.pool(), caller.workspace_id()).await?;
     Ok(Json(Response::new(
         rows.into_iter()
             .map(|row| Project {
@@ -29,4 +38,53 @@ async fn list(
             })
             .collect(),
     )))
+}
+
+#[derive(Serialize)]
+struct CreatedProject {
+    project: Project,
+    credentials: ProjectCredentials,
+}
+
+async fn create(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateProjectRequest>,
+) -> Result<(StatusCode, Json<Response<CreatedProject>>)> {
+    caller.require(&Scope::on(Permission::Write, "projects"))?;
+    let name = Name::parse(&request.name)?;
+    let (project, credentials) = projects::create(
+        &context.services,
+        caller.workspace_id(),
+        name,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Response::new(CreatedProject {
+            project,
+            credentials,
+        })),
+    ))
+}
+
+async fn credentials(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Response<ProjectCredentials>>> {
+    caller.require(&Scope::on(Permission::Read, "credentials"))?;
+    let credentials = projects::credentials(&context.services, caller.workspace_id(), &id).await?;
+    Ok(Json(Response::new(credentials)))
+}
+
+async fn regenerate(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Response<ProjectCredentials>>> {
+    caller.require(&Scope::on(Permission::Write, "credentials"))?;
+    let credentials = projects::regenerate(&context.services, caller.workspace_id(), &id).await?;
+    Ok(Json(Response::new(credentials)))
 }

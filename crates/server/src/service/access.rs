@@ -31,6 +31,8 @@ pub enum AccessError {
     },
     BadCsrfToken,
     BadCredentials,
+    MissingProjectKey,
+    UnknownProjectKey,
 }
 
 /// A key that passed authentication.

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod keys;
 pub mod last_used;
+pub mod projects;
 pub mod sessions;
 pub mod users;
 
@@ -31,13 +32,16 @@ pub struct Services {
     pub limits: Limits,
     pub last_used: Arc<last_used::LastUsed>,
     pub login_throttle: Arc<sessions::LoginThrottle>,
+    /// Seals what must be shown again (Project Keys).
+    pub master_key: Arc<crate::crypto::MasterKey>,
 }
 
 impl Services {
-    pub fn new(store: Store, limits: Limits) -> Self {
+    pub fn new(store: Store, limits: Limits, master_key: crate::crypto::MasterKey) -> Self {
         Self {
             store,
             limits,
+            master_key: Arc::new(master_key),
             last_used: Arc::new(last_used::LastUsed::default()),
             login_throttle: Arc::new(sessions::LoginThrottle::default()),
         }

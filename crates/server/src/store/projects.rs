@@ -60,3 +60,63 @@ pub async fn exists(pool: &SqlitePool, workspace_id: &str, id: &str) -> sqlx::Re
             .await?;
     Ok(found.is_some())
 }
+
+/// A project's credentials as stored; `None` until first made.
+#[derive(Debug, sqlx::FromRow)]
+pub struct CredentialColumns {
+    pub api_id: Option<String>,
+    pub project_key_sealed: Option<String>,
+}
+
+pub async fn credentials(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<CredentialColumns>> {
+    sqlx::query_as(
+        "SELECT api_id, project_key_sealed FROM projects WHERE workspace_id = $1 AND id = $2",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub struct NewCredentials<'a> {
+    pub api_id: &'a str,
+    pub project_key_sealed: &'a str,
+    pub project_key_digest: &'a str,
+}
+
+/// Replaces both credentials in one statement: the old Project Key's digest
+/// is gone the moment this commits.
+pub async fn set_credentials(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    id: &str,
+    credentials: &NewCredentials<'_>,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query(
+        "UPDATE projects SET api_id = $1, project_key_sealed = $2, project_key_digest = $3
+         WHERE workspace_id = $4 AND id = $5",
+    )
+    .bind(credentials.api_id)
+    .bind(credentials.project_key_sealed)
+    .bind(credentials.project_key_digest)
+    .bind(workspace_id)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The project (id, workspace) whose current Project Key has this digest.
+pub async fn find_by_key_digest(
+    pool: &SqlitePool,
+    digest: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT id, workspace_id FROM projects WHERE project_key_digest = $1")
+        .bind(digest)
+        .fetch_optional(pool)
+        .await
+}

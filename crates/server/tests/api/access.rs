@@ -65,7 +65,7 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
         .create_key(&owner, json!({ "name": "victim", "scopes": ["read"] }))
         .await;
     let mut typo = key.secret.clone();
-    let swapped = if typo.ends_with('a') { "b" } else { "a" };
+    let swapped = if &typo[12..13] == "a" { "b" } else { "a" };
     typo.replace_range(12..13, swapped);
 
     assert_eq!(
@@ -494,37 +494,53 @@ async fn last_used_is_recorded_without_a_write_per_request() {
 }
 
 #[tokio::test]
-async fn verify_answers_for_services_that_keep_their_own_server() {
+async fn verify_answers_a_project_about_its_own_keys() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
+    let weather = app.create_project(&owner, "Weather").await;
+    let payments = app.create_project(&owner, "Payments").await;
     let key = app
-        .create_key(
-            &owner,
-            json!({ "name": "svc", "scopes": ["read:forecasts"] }),
-        )
+        .create_key(&owner, json!({ "name": "svc", "scopes": ["read:forecasts"], "project_id": weather.project_id }))
         .await;
-    let verify = |body: serde_json::Value| async {
-        let response = app
-            .call(As::Anonymous, Method::POST, "/v1/keys/verify", Some(body))
-            .await;
-        assert_eq!(response.status(), 200);
-        response
-            .json::<Response<VerifyResponse>>()
-            .await
-            .expect("verdict")
-            .data
+    let verify = |project_key: &str, body: serde_json::Value| {
+        let request = app
+            .client
+            .post(format!("{}/v1/keys/verify", app.address))
+            .bearer_auth(project_key)
+            .json(&body);
+        async move {
+            let response = request.send().await.expect("sent");
+            assert_eq!(response.status(), 200);
+            response
+                .json::<Response<VerifyResponse>>()
+                .await
+                .expect("verdict")
+                .data
+        }
     };
-    let allowed =
-        verify(json!({ "key": key.secret, "method": "GET", "endpoint": "/v1/forecasts/london" }))
-            .await;
+    let allowed = verify(
+        &weather.project_key,
+        json!({ "key": key.secret, "method": "GET", "endpoint": "/v1/forecasts/london" }),
+    )
+    .await;
     assert!(allowed.valid);
     assert_eq!(allowed.key_id.as_deref(), Some(key.key.id.as_str()));
-    let refused =
-        verify(json!({ "key": key.secret, "method": "POST", "endpoint": "/v1/forecasts" })).await;
+    let refused = verify(
+        &weather.project_key,
+        json!({ "key": key.secret, "method": "POST", "endpoint": "/v1/forecasts" }),
+    )
+    .await;
     assert_eq!(
         (refused.valid, refused.code.as_str()),
         (false, "INSUFFICIENT_SCOPE")
     );
+    let elsewhere = verify(&payments.project_key, json!({ "key": key.secret })).await;
+    assert_eq!(
+        (elsewhere.valid, elsewhere.code.as_str()),
+        (false, "INVALID_API_KEY"),
+        "another project's key looks unknown"
+    );
+
     app.call(
         As::Console(&owner),
         Method::POST,
@@ -532,10 +548,23 @@ async fn verify_answers_for_services_that_keep_their_own_server() {
         None,
     )
     .await;
-    let revoked = verify(json!({ "key": key.secret })).await;
+    let revoked = verify(&weather.project_key, json!({ "key": key.secret })).await;
     assert_eq!(
         (revoked.valid, revoked.code.as_str()),
         (false, "KEY_REVOKED")
+    );
+
+    let anonymous = app
+        .call(
+            As::Anonymous,
+            Method::POST,
+            "/v1/keys/verify",
+            Some(json!({ "key": key.secret })),
+        )
+        .await;
+    assert_eq!(
+        error_code(anonymous).await,
+        (401, ErrorCode::MissingProjectKey)
     );
 }
 

@@ -1,7 +1,7 @@
 //! `spawn_app()`: the real application on port 0 with its own fresh data
 //! directory, and a client pointed at it.
 
-use keyscope_model::{ApiKey, CreatedKey, Me, Response, Role};
+use keyscope_model::{ApiKey, CreatedKey, Me, ProjectCredentials, Response, Role};
 use keyscope_server::configuration::Settings;
 use keyscope_server::service::{users, Limits, Services};
 use keyscope_server::startup::{Application, Started};
@@ -70,6 +70,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         demo: options.demo,
         secure_cookies: false,
         limits: options.limits,
+        master_key_hex: None,
     };
     let mut application = Application::build(&settings)
         .await
@@ -193,6 +194,21 @@ impl TestApp {
         assert_eq!(response.status(), 201, "key created");
         let created: Response<CreatedKey> = response.json().await.expect("created key");
         created.data
+    }
+
+    /// Creates a project through the API; returns its id and credentials.
+    pub async fn create_project(&self, owner: &ConsoleUser, name: &str) -> ProjectCredentials {
+        let response = self
+            .call(
+                As::Console(owner),
+                Method::POST,
+                "/v1/projects",
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "project created");
+        let created: Value = response.json().await.expect("created project");
+        serde_json::from_value(created["data"]["credentials"].clone()).expect("credentials")
     }
 
     pub async fn key(&self, owner: &ConsoleUser, id: &str) -> ApiKey {

@@ -2,6 +2,7 @@
 //! over HTTP.
 
 mod access;
+mod credentials;
 mod foundation;
 mod helpers;
 mod keys;

@@ -1,5 +1,6 @@
 //! The real binary, with verbose logs: after creation a key's secret is in
-//! no database file, no log line and no API response.
+//! no database file, no log line and no API response; a Project Key is in no
+//! database file (it is sealed) and no log line.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -108,14 +109,34 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
             .expect("sent");
         answers.push_str(&by_console.text().await.expect("body"));
     }
+    let project: Value = console
+        .post(format!("{address}/v1/projects"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({ "name": "hygiene" }))
+        .send()
+        .await
+        .expect("project created")
+        .json()
+        .await
+        .expect("project");
+    let project_key = project["data"]["credentials"]["project_key"]
+        .as_str()
+        .expect("project key")
+        .to_owned();
     let verify = plain
         .post(format!("{address}/v1/keys/verify"))
+        .bearer_auth(&project_key)
         .json(&json!({ "key": secret }))
         .send()
         .await
         .expect("verified");
+    assert_eq!(verify.status(), 200);
     answers.push_str(&verify.text().await.expect("body"));
     assert!(answers.contains(&id), "the answers are about the key");
+    assert!(
+        answers.contains("\"valid\":true"),
+        "verify accepted the key: {answers}"
+    );
 
     // Let the last-used writer run, then stop the server as an operator would.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
@@ -132,6 +153,7 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
         "the log is verbose enough to matter"
     );
     assert!(!logs.contains(&secret), "secret in the log");
+    assert!(!logs.contains(&project_key), "Project Key in the log");
     assert!(!answers.contains(&secret), "secret in an API answer");
     let stdout = std::fs::read_to_string(&stdout_path).expect("stdout");
     assert!(!stdout.contains(&secret), "secret on stdout");
