@@ -13,9 +13,16 @@ pub fn Loading(#[prop(into)] label: String) -> impl IntoView {
     }
 }
 
-/// What went wrong, and a way to try again.
+/// What went wrong, and a way to try again. A 401 means the session ended
+/// (expired, or signed out elsewhere): the app forgets it, and the page's
+/// `RequireSession` sends the visitor to sign in and back.
 #[component]
 pub fn ErrorPanel(error: ApiClientError, on_retry: impl Fn() + 'static) -> impl IntoView {
+    if error.status() == Some(401) {
+        if let Some(session) = use_context::<crate::session::Session>() {
+            Effect::new(move |_| session.signed_out());
+        }
+    }
     view! {
         <div class="ks-state ks-state--error" role="alert">
             <p class="ks-state__title">"Something went wrong"</p>

@@ -73,6 +73,25 @@ describe('API keys page', { timeout: 180_000 }, () => {
     await close();
   });
 
+  test('a session that ends while the page is open sends the visitor to sign in again', async () => {
+    const { page, close } = await openPage(browser);
+    await page.goto(`${server.address}/keys`);
+    await signIn(page, server);
+    await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
+    // End the session behind the page's back, as an expiry would.
+    await page.evaluate(async () => {
+      const me = await (await fetch('/v1/me')).json();
+      await fetch('/v1/session', { method: 'DELETE', headers: { 'X-CSRF-Token': me.data.csrf_token } });
+    });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/keys');
+    await signIn(page, server);
+    await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
+    await close();
+  });
+
   test('a wrong password is refused with a clear message', async () => {
     const { page, close } = await openPage(browser);
     await page.goto(`${server.address}/sign-in`);
