@@ -95,6 +95,9 @@ pub struct VerifyResponse {
     pub message: String,
     pub key_id: Option<String>,
     pub scopes: Option<ScopeSet>,
+    /// The verified key's limits after this call counted against them.
+    #[serde(default)]
+    pub rate_limit: Option<crate::limits::RateLimitState>,
 }
 
 /// E-mail addresses as the console stores them: trimmed, lowercase.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod envelope;
 pub mod key_requests;
 pub mod keys;
+pub mod limits;
 pub mod pagination;
 pub mod projects;
 pub mod scopes;
@@ -20,6 +21,7 @@ pub use key_requests::{
     CreateKeyRequest, CreatedKey, KeyChanges, KeySpec, Name, RotateKeyRequest, UpdateKeyRequest,
 };
 pub use keys::{base62_from_random_bytes, ApiKey, KeySecret, KeyStatus, Plan, SecretFormatError};
+pub use limits::{DayUsage, KeyQuota, LimitWindow, PlanLimits, QuotaStatus, RateLimitState};
 pub use pagination::PageRequest;
 pub use projects::{CreateProjectRequest, Project, ProjectCredentials};
 pub use scopes::{Permission, Scope, ScopeSet};

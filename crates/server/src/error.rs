@@ -18,6 +18,8 @@ pub enum Error {
         message: String,
         retry_after_seconds: u64,
     },
+    /// A key's rate limit or quota refused the request.
+    RateLimited(crate::service::rate_limits::Decision),
     PayloadTooLarge(String),
     UnsupportedMediaType(String),
     /// Anything unexpected: logged in full, answered without detail.

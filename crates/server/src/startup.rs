@@ -71,15 +71,25 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let (stop_flusher, flusher_stopped) = tokio::sync::oneshot::channel::<()>();
+        // Write-behind state (last-used times, usage counts) is flushed every
+        // second and once more after the last request is answered.
+        let (stop_writers, writers_stop) = tokio::sync::watch::channel(());
+        let stopped = move || {
+            let mut receiver = writers_stop.clone();
+            async move {
+                let _ = receiver.changed().await;
+            }
+        };
         let last_used = self.services.last_used.clone();
         let store = self.services.store.clone();
-        let flusher = tokio::spawn(async move {
-            last_used
-                .run(store, async {
-                    let _ = flusher_stopped.await;
-                })
-                .await;
+        let last_used_writer = tokio::spawn({
+            let stop = stopped();
+            async move { last_used.run(store, stop).await }
+        });
+        let rate_limiter = self.services.rate_limiter.clone();
+        let counter_writer = tokio::spawn({
+            let stop = stopped();
+            async move { rate_limiter.run(stop).await }
         });
         axum::serve(
             self.listener,
@@ -88,9 +98,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
-        // Uses noted up to the last answered request are written before the store closes.
-        let _ = stop_flusher.send(());
-        flusher.await?;
+        let _ = stop_writers.send(());
+        last_used_writer.await?;
+        counter_writer.await?;
         self.services.store.close().await;
         Ok(())
     }

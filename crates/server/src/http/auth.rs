@@ -1,5 +1,6 @@
 //! The `Caller` extractor: a key or a console session, for the management API.
 
+use super::rate_limit_headers::DecisionSlot;
 use super::ApiContext;
 use crate::error::Error;
 use crate::secrets::constant_time_equal;
@@ -51,7 +52,10 @@ impl FromRequestParts<ApiContext> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let now = chrono::Utc::now();
         if let Some(key) = presented_key(&parts.headers)? {
-            let key = access::authenticate_key(&context.services, key, now).await?;
+            let (key, decision) = access::admit_key(&context.services, key, now).await?;
+            if let Some(slot) = parts.extensions.get::<DecisionSlot>() {
+                slot.put(decision);
+            }
             return Ok(Caller::Key(key));
         }
         let Some(token) = session_token(&parts.headers) else {

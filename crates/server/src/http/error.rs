@@ -119,7 +119,28 @@ pub fn describe_access_error(error: AccessError) -> (String, String) {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let mut retry_after = None;
+        let mut decision = None;
         let parts = match self {
+            Error::RateLimited(refusal) => {
+                retry_after = refusal.retry_after_seconds;
+                let parts = Parts {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    code: ErrorCode::RateLimited,
+                    message: format!(
+                        "rate limit reached: {} requests per {}; retry in {} s",
+                        refusal.limit,
+                        refusal.window.as_str(),
+                        refusal.retry_after_seconds.unwrap_or(1)
+                    ),
+                    details: Some(json!({
+                        "window": refusal.window,
+                        "limit": refusal.limit,
+                        "retry_after_seconds": refusal.retry_after_seconds,
+                    })),
+                };
+                decision = Some(refusal);
+                parts
+            }
             Error::Validation(error) => Parts {
                 status: StatusCode::BAD_REQUEST,
                 code: ErrorCode::ValidationError,
@@ -168,6 +189,9 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (parts.status, Json(body)).into_response();
+        if let Some(decision) = &decision {
+            super::rate_limit_headers::apply(response.headers_mut(), decision);
+        }
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

@@ -6,15 +6,16 @@ use super::{query, ApiContext};
 use crate::error::{Error, Result};
 use crate::service::access::{self, AccessError, Caller};
 use crate::service::keys;
-use crate::service::projects;
+use crate::service::{projects, quotas};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use keyscope_model::{
-    ApiKey, CreateKeyRequest, CreatedKey, KeyChanges, KeySpec, ListResponse, PageRequest,
-    Permission, Response, RotateKeyRequest, Scope, UpdateKeyRequest, VerifyRequest, VerifyResponse,
+    ApiKey, CreateKeyRequest, CreatedKey, KeyChanges, KeyQuota, KeySpec, ListResponse, PageRequest,
+    Permission, RateLimitState, Response, RotateKeyRequest, Scope, UpdateKeyRequest, VerifyRequest,
+    VerifyResponse,
 };
 
 pub fn router() -> Router<ApiContext> {
@@ -24,6 +25,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/keys/{id}", get(read).patch(update).delete(delete))
         .route("/keys/{id}/rotate", post(rotate))
         .route("/keys/{id}/revoke", post(revoke))
+        .route("/keys/{id}/quota", get(quota))
 }
 
 async fn list(
@@ -141,6 +143,16 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn quota(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Response<KeyQuota>>> {
+    caller.require(&Scope::on(Permission::Read, "keys"))?;
+    let quota = quotas::for_key(&context.services, caller.workspace_id(), &id, Utc::now()).await?;
+    Ok(Json(Response::new(quota)))
+}
+
 /// Answers whether a key is valid for the calling project (and, given a
 /// method and endpoint, allowed there). The caller is the project's backend,
 /// proven by its Project Key, so verify is no oracle for strangers and only
@@ -168,47 +180,62 @@ async fn verify(
         }
         (None, None) => None,
     };
-    let checked = access::authenticate_key(&context.services, &request.key, Utc::now())
-        .await
-        .and_then(|key| {
+    let now = Utc::now();
+    let checked = match access::authenticate_key(&context.services, &request.key, now).await {
+        Ok(key) => {
             let belongs = key.workspace_id == project.workspace_id
                 && key.project_id.as_ref().is_none_or(|id| *id == project.id);
             if belongs {
-                Ok(key)
+                // Counted like any call the key makes.
+                let decision = access::count_request(&context.services, &key, now).await?;
+                Ok((key, decision))
             } else {
                 // The same answer as for a key that does not exist.
-                Err(AccessError::UnknownKey.into())
+                Err(AccessError::UnknownKey)
             }
-        });
+        }
+        Err(Error::Access(refusal)) => Err(refusal),
+        Err(other) => return Err(other),
+    };
     let verdict = match checked {
-        Ok(key) => {
-            let allowed = wanted.as_ref().is_none_or(|scope| key.scopes.grants(scope));
+        Ok((key, decision)) => {
+            let scope_ok = wanted.as_ref().is_none_or(|scope| key.scopes.grants(scope));
+            let (code, message) = match (&wanted, scope_ok, decision.allowed) {
+                (_, _, false) => (
+                    "RATE_LIMITED",
+                    format!("the key's {} limit is reached", decision.window.as_str()),
+                ),
+                (Some(scope), false, true) => (
+                    "INSUFFICIENT_SCOPE",
+                    format!("the key lacks the `{scope}` scope"),
+                ),
+                _ => ("VALID", "the key is valid".to_owned()),
+            };
             VerifyResponse {
-                valid: allowed,
-                code: if allowed {
-                    "VALID".to_owned()
-                } else {
-                    "INSUFFICIENT_SCOPE".to_owned()
-                },
-                message: match &wanted {
-                    Some(scope) if !allowed => format!("the key lacks the `{scope}` scope"),
-                    _ => "the key is valid".to_owned(),
-                },
+                valid: code == "VALID",
+                code: code.to_owned(),
+                message,
                 key_id: Some(key.id),
                 scopes: Some(key.scopes),
+                rate_limit: Some(RateLimitState {
+                    window: decision.window,
+                    limit: decision.limit,
+                    remaining: decision.remaining,
+                    reset: decision.reset_at.timestamp(),
+                }),
             }
         }
-        Err(Error::Access(refusal)) => {
-            let answer = super::error::describe_access_error(refusal);
+        Err(refusal) => {
+            let (code, message) = super::error::describe_access_error(refusal);
             VerifyResponse {
                 valid: false,
-                code: answer.0,
-                message: answer.1,
+                code,
+                message,
                 key_id: None,
                 scopes: None,
+                rate_limit: None,
             }
         }
-        Err(other) => return Err(other),
     };
     Ok(Json(Response::new(verdict)))
 }

@@ -7,6 +7,7 @@ mod json;
 mod keys;
 mod projects;
 mod query;
+mod rate_limit_headers;
 mod session;
 mod users;
 
@@ -42,7 +43,8 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
         .merge(session::router())
         .merge(users::router())
         .fallback(error::unknown_route)
-        .method_not_allowed_fallback(error::method_not_allowed);
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(rate_limit_headers::add_headers));
     let web_app = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     Router::new()
         .route("/healthz", get(health))

@@ -4,7 +4,7 @@ use super::json::JsonBody;
 use super::ApiContext;
 use crate::error::Result;
 use crate::service::access::Caller;
-use crate::service::projects;
+use crate::service::{projects, quotas};
 use crate::store;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use keyscope_model::timestamp::from_millis;
 use keyscope_model::{
-    CreateProjectRequest, Name, Permission, Project, ProjectCredentials, Response, Scope,
+    CreateProjectRequest, Name, Permission, Project, ProjectCredentials, QuotaStatus, Response,
+    Scope,
 };
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/projects", get(list).post(create))
         .route("/projects/{id}/credentials", get(credentials))
         .route("/projects/{id}/credentials/regenerate", post(regenerate))
+        .route("/projects/{id}/quota", get(quota))
 }
 
 async fn list(
@@ -87,4 +89,20 @@ async fn regenerate(
     caller.require(&Scope::on(Permission::Write, "credentials"))?;
     let credentials = projects::regenerate(&context.services, caller.workspace_id(), &id).await?;
     Ok(Json(Response::new(credentials)))
+}
+
+async fn quota(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Response<QuotaStatus>>> {
+    caller.require(&Scope::on(Permission::Read, "projects"))?;
+    let quota = quotas::for_project(
+        &context.services,
+        caller.workspace_id(),
+        &id,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(Json(Response::new(quota)))
 }

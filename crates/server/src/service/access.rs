@@ -1,12 +1,13 @@
 //! Who is calling, and may they: API keys (with scopes) and console sessions
 //! (with roles).
 
+use super::rate_limits::{Decision, RateLimiter};
 use super::Services;
 use crate::secrets;
 use crate::store::{self, keys, sessions};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
-use keyscope_model::{KeySecret, Role, Scope, ScopeSet, SecretFormatError};
+use keyscope_model::{KeySecret, Plan, Role, Scope, ScopeSet, SecretFormatError};
 
 /// Why a caller was refused. Each has its own error code and a message that
 /// says how to fix it.
@@ -42,6 +43,8 @@ pub struct AuthenticatedKey {
     pub workspace_id: String,
     pub project_id: Option<String>,
     pub scopes: ScopeSet,
+    /// The key's own plan, else its workspace's.
+    pub plan: Plan,
 }
 
 /// A signed-in console user: exactly what `GET /v1/me` answers.
@@ -131,11 +134,45 @@ pub async fn authenticate_key(
         .map_err(|error| anyhow::anyhow!("key {} has unreadable scopes: {error}", row.id))?;
     services.last_used.record(&row.id, now_millis);
     Ok(AuthenticatedKey {
+        plan: Plan::parse(&row.plan).unwrap_or(Plan::Free),
         id: row.id,
         workspace_id: row.workspace_id,
         project_id: row.project_id,
         scopes,
     })
+}
+
+/// Counts one request against the key's limits (refused ones too are
+/// answered, but not counted).
+pub async fn count_request(
+    services: &Services,
+    key: &AuthenticatedKey,
+    now: DateTime<Utc>,
+) -> crate::error::Result<Decision> {
+    Ok(services
+        .rate_limiter
+        .decide(&key.id, key.plan.limits(), now)
+        .await?)
+}
+
+/// Authenticates a key and counts the request against its limits: what every
+/// key-authenticated call goes through. A refusal by the limits is
+/// `Error::RateLimited`, carrying the decision for the headers.
+pub async fn admit_key(
+    services: &Services,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> crate::error::Result<(AuthenticatedKey, Decision)> {
+    let key = authenticate_key(services, presented, now).await?;
+    let decision = services
+        .rate_limiter
+        .decide(&key.id, key.plan.limits(), now)
+        .await?;
+    if decision.allowed {
+        Ok((key, decision))
+    } else {
+        Err(crate::error::Error::RateLimited(decision))
+    }
 }
 
 /// The session a cookie token opens, if it is live.

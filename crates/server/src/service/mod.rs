@@ -5,6 +5,8 @@ pub mod access;
 pub mod keys;
 pub mod last_used;
 pub mod projects;
+pub mod quotas;
+pub mod rate_limits;
 pub mod sessions;
 pub mod users;
 
@@ -34,11 +36,13 @@ pub struct Services {
     pub login_throttle: Arc<sessions::LoginThrottle>,
     /// Seals what must be shown again (Project Keys).
     pub master_key: Arc<crate::crypto::MasterKey>,
+    pub rate_limiter: Arc<rate_limits::InMemoryRateLimiter>,
 }
 
 impl Services {
     pub fn new(store: Store, limits: Limits, master_key: crate::crypto::MasterKey) -> Self {
         Self {
+            rate_limiter: Arc::new(rate_limits::InMemoryRateLimiter::new(store.clone())),
             store,
             limits,
             master_key: Arc::new(master_key),

@@ -128,6 +128,8 @@ pub struct CredentialRow {
     /// False when the digest matched the previous secret of a rotation.
     pub is_current: bool,
     pub previous_valid_until: Option<i64>,
+    /// The key's own plan, else its workspace's.
+    pub plan: String,
 }
 
 pub async fn find_by_digest(
@@ -135,9 +137,12 @@ pub async fn find_by_digest(
     digest: &str,
 ) -> sqlx::Result<Option<CredentialRow>> {
     sqlx::query_as(
-        "SELECT id, workspace_id, project_id, scopes, enabled, expires_at, revoked_at,
-                secret_digest = $1 AS is_current, previous_valid_until
-         FROM api_keys WHERE secret_digest = $1 OR previous_digest = $1
+        "SELECT api_keys.id, api_keys.workspace_id, api_keys.project_id, api_keys.scopes,
+                api_keys.enabled, api_keys.expires_at, api_keys.revoked_at,
+                api_keys.secret_digest = $1 AS is_current, api_keys.previous_valid_until,
+                COALESCE(api_keys.plan, workspaces.plan) AS plan
+         FROM api_keys JOIN workspaces ON workspaces.id = api_keys.workspace_id
+         WHERE api_keys.secret_digest = $1 OR api_keys.previous_digest = $1
          LIMIT 1",
     )
     .bind(digest)

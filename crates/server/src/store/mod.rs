@@ -3,6 +3,7 @@
 //! The SQL in the submodules stays portable to PostgreSQL: TEXT ids, BIGINT
 //! epoch milliseconds, no SQLite-only functions.
 
+pub mod counters;
 pub mod keys;
 pub mod projects;
 pub mod requests;

@@ -91,3 +91,10 @@ pub async fn insert_user(pool: &SqlitePool, user: &NewUser<'_>) -> sqlx::Result<
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+pub async fn plan(pool: &SqlitePool, workspace_id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT plan FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_optional(pool)
+        .await
+}

@@ -6,5 +6,6 @@ mod credentials;
 mod foundation;
 mod helpers;
 mod keys;
+mod limits;
 mod operators;
 mod secret_hygiene;

@@ -1,0 +1,367 @@
+//! Rate limits and quotas per key: a smooth per-minute rate (GCRA: no double
+//! burst at a window edge) and durable daily and billing-period counts.
+//!
+//! One lock guards a key's three windows, so a request is admitted or
+//! refused by all of them at once and counting stays exact under any
+//! concurrency. Counts live in memory and are written to the store about
+//! once a second and at shutdown; a crash loses at most that last second.
+//! The limiter sits behind [`RateLimiter`] so a shared store (Redis) can
+//! replace it when several servers share keys.
+
+use crate::store::{self, counters, Store};
+use chrono::{DateTime, Duration, Utc};
+use keyscope_model::limits::{billing_period, day_window};
+use keyscope_model::{LimitWindow, PlanLimits};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+/// The verdict on one request, with what the rate-limit headers report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// The window the headers describe: the one that refused, or else the
+    /// one with the fewest requests left.
+    pub window: LimitWindow,
+    pub limit: u64,
+    pub remaining: u64,
+    /// When `window` is whole again.
+    pub reset_at: DateTime<Utc>,
+    /// Set when refused: whole seconds until a retry can succeed.
+    pub retry_after_seconds: Option<u64>,
+    /// Every window that applies: (window, quota, length in seconds).
+    pub policies: Vec<(LimitWindow, u64, u64)>,
+}
+
+pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Decision>> + Send + 'a>>;
+
+pub trait RateLimiter: Send + Sync {
+    /// Admits (and counts) or refuses one request by `key_id`.
+    fn decide<'a>(
+        &'a self,
+        key_id: &'a str,
+        limits: PlanLimits,
+        now: DateTime<Utc>,
+    ) -> DecisionFuture<'a>;
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    window_start: i64,
+    count: u64,
+}
+
+#[derive(Debug)]
+struct KeyState {
+    /// GCRA's theoretical arrival time, epoch microseconds.
+    arrival_micros: i64,
+    day: Counter,
+    period: Counter,
+}
+
+pub struct InMemoryRateLimiter {
+    store: Store,
+    keys: Mutex<HashMap<String, KeyState>>,
+    /// Keys whose counts changed since the last write.
+    dirty: Mutex<HashSet<String>>,
+}
+
+const DAY: &str = "day";
+const PERIOD: &str = "period";
+const MINUTE_MICROS: i64 = 60_000_000;
+
+impl InMemoryRateLimiter {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            keys: Mutex::new(HashMap::new()),
+            dirty: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Today's and this period's counts: from memory, else from the store.
+    pub async fn usage(&self, key_id: &str, now: DateTime<Utc>) -> anyhow::Result<(u64, u64)> {
+        self.load(key_id, now).await?;
+        let keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = keys
+            .get(key_id)
+            .ok_or_else(|| anyhow::anyhow!("counter for {key_id} vanished"))?;
+        let (day_start, period_start) = window_starts(now);
+        let current = |counter: &Counter, start: i64| {
+            if counter.window_start == start {
+                counter.count
+            } else {
+                0
+            }
+        };
+        Ok((
+            current(&state.day, day_start),
+            current(&state.period, period_start),
+        ))
+    }
+
+    /// Loads a key's counts from the store the first time the key is seen.
+    async fn load(&self, key_id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let known = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains_key(key_id);
+        if known {
+            return Ok(());
+        }
+        let (day_start, period_start) = window_starts(now);
+        let day = counters::read(self.store.pool(), key_id, DAY, day_start).await?;
+        let period = counters::read(self.store.pool(), key_id, PERIOD, period_start).await?;
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.entry(key_id.to_owned()).or_insert(KeyState {
+            arrival_micros: 0,
+            day: Counter {
+                window_start: day_start,
+                count: day,
+            },
+            period: Counter {
+                window_start: period_start,
+                count: period,
+            },
+        });
+        Ok(())
+    }
+
+    /// Writes the counts that changed.
+    pub async fn flush(&self) -> anyhow::Result<()> {
+        let dirty: Vec<String> = self
+            .dirty
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .drain()
+            .collect();
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<counters::CounterValue> = {
+            let keys = self
+                .keys
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            dirty
+                .iter()
+                .filter_map(|key_id| keys.get(key_id).map(|state| (key_id, state)))
+                .flat_map(|(key_id, state)| {
+                    [(DAY, state.day), (PERIOD, state.period)].map(|(kind, counter)| {
+                        counters::CounterValue {
+                            key_id: key_id.clone(),
+                            window_kind: kind,
+                            window_start: counter.window_start,
+                            count: counter.count,
+                        }
+                    })
+                })
+                .collect()
+        };
+        if let Err(error) = counters::write(self.store.pool(), &values).await {
+            self.dirty
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .extend(dirty);
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// Writes every interval until `stop` completes, then once more.
+    pub async fn run(&self, stop: impl Future<Output = ()>) {
+        let mut ticker = tokio::time::interval(super::last_used::FLUSH_INTERVAL);
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = &mut stop => break,
+            }
+            if let Err(error) = self.flush().await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "could not write usage counters"
+                );
+            }
+        }
+        if let Err(error) = self.flush().await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "could not write usage counters at shutdown"
+            );
+        }
+    }
+
+    fn decide_loaded(
+        &self,
+        key_id: &str,
+        limits: PlanLimits,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Decision> {
+        let (day_start, period_start) = window_starts(now);
+        let (day_end, period_end) = (day_window(now).1, billing_period(now).1);
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = keys
+            .get_mut(key_id)
+            .ok_or_else(|| anyhow::anyhow!("counter for {key_id} vanished"))?;
+        for (counter, start) in [
+            (&mut state.day, day_start),
+            (&mut state.period, period_start),
+        ] {
+            if counter.window_start != start {
+                *counter = Counter {
+                    window_start: start,
+                    count: 0,
+                };
+            }
+        }
+
+        // GCRA: one request each `interval`, with a burst of the whole minute.
+        let now_micros = now.timestamp_micros();
+        let per_minute = i64::from(limits.per_minute.max(1));
+        let interval = MINUTE_MICROS / per_minute;
+        let tolerance = interval * (per_minute - 1);
+        let arrival = state.arrival_micros.max(now_micros);
+        let minute_allowed = arrival - now_micros <= tolerance;
+        let next_arrival = arrival + interval;
+
+        let mut refusals = Vec::new();
+        if !minute_allowed {
+            refusals.push((
+                LimitWindow::Minute,
+                ceil_seconds(arrival - tolerance - now_micros),
+            ));
+        }
+        let windows = [
+            (LimitWindow::Day, limits.per_day, state.day.count, day_end),
+            (
+                LimitWindow::Period,
+                limits.per_period,
+                state.period.count,
+                period_end,
+            ),
+        ];
+        for (window, quota, used, end) in windows {
+            if quota.is_some_and(|quota| used >= quota) {
+                refusals.push((
+                    window,
+                    ceil_seconds((end - now).num_microseconds().unwrap_or(i64::MAX)),
+                ));
+            }
+        }
+
+        let mut policies = vec![(LimitWindow::Minute, u64::from(limits.per_minute), 60)];
+        if let Some(quota) = limits.per_day {
+            policies.push((LimitWindow::Day, quota, 86_400));
+        }
+        if let Some(quota) = limits.per_period {
+            policies.push((
+                LimitWindow::Period,
+                quota,
+                u64::try_from((period_end - billing_period(now).0).num_seconds()).unwrap_or(0),
+            ));
+        }
+
+        if let Some(&(window, retry_after)) =
+            refusals.iter().max_by_key(|(_, retry_after)| *retry_after)
+        {
+            let (limit, reset_at) = match window {
+                LimitWindow::Minute => (u64::from(limits.per_minute), micros_to_time(arrival)),
+                LimitWindow::Day => (limits.per_day.unwrap_or(0), day_end),
+                LimitWindow::Period => (limits.per_period.unwrap_or(0), period_end),
+            };
+            return Ok(Decision {
+                allowed: false,
+                window,
+                limit,
+                remaining: 0,
+                reset_at,
+                retry_after_seconds: Some(retry_after.max(1)),
+                policies,
+            });
+        }
+
+        state.arrival_micros = next_arrival;
+        state.day.count += 1;
+        state.period.count += 1;
+        let minute_remaining =
+            u64::try_from((tolerance + interval - (next_arrival - now_micros)) / interval)
+                .unwrap_or(0);
+        let mut report = (
+            LimitWindow::Minute,
+            u64::from(limits.per_minute),
+            minute_remaining,
+            micros_to_time(next_arrival),
+        );
+        for (window, quota, used, end) in [
+            (LimitWindow::Day, limits.per_day, state.day.count, day_end),
+            (
+                LimitWindow::Period,
+                limits.per_period,
+                state.period.count,
+                period_end,
+            ),
+        ] {
+            if let Some(quota) = quota {
+                let remaining = quota.saturating_sub(used);
+                if remaining < report.2 {
+                    report = (window, quota, remaining, end);
+                }
+            }
+        }
+        drop(keys);
+        self.dirty
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key_id.to_owned());
+        Ok(Decision {
+            allowed: true,
+            window: report.0,
+            limit: report.1,
+            remaining: report.2,
+            reset_at: report.3,
+            retry_after_seconds: None,
+            policies,
+        })
+    }
+}
+
+impl RateLimiter for InMemoryRateLimiter {
+    fn decide<'a>(
+        &'a self,
+        key_id: &'a str,
+        limits: PlanLimits,
+        now: DateTime<Utc>,
+    ) -> DecisionFuture<'a> {
+        Box::pin(async move {
+            self.load(key_id, now).await?;
+            self.decide_loaded(key_id, limits, now)
+        })
+    }
+}
+
+fn window_starts(now: DateTime<Utc>) -> (i64, i64) {
+    (
+        store::millis(day_window(now).0),
+        store::millis(billing_period(now).0),
+    )
+}
+
+fn ceil_seconds(micros: i64) -> u64 {
+    u64::try_from((micros + 999_999) / 1_000_000).unwrap_or(0)
+}
+
+fn micros_to_time(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or_else(|| Utc::now() + Duration::minutes(1))
+}
