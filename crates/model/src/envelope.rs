@@ -100,7 +100,13 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
+    /// 403: the operator requires HTTPS and the call came over plain HTTP.
+    HttpsRequired,
     InternalError,
+    /// 502: the gateway's upstream could not be reached or broke off.
+    BadGateway,
+    /// 504: the gateway's upstream did not answer in time.
+    GatewayTimeout,
 }
 
 /// Input that failed to parse, with the field it came from, so clients can

@@ -208,7 +208,7 @@ impl RotateKeyRequest {
 }
 
 /// Distinguishes a field sent as `null` (Some(None)) from one left out (None).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)

@@ -23,5 +23,5 @@ pub use key_requests::{
 pub use keys::{base62_from_random_bytes, ApiKey, KeySecret, KeyStatus, Plan, SecretFormatError};
 pub use limits::{DayUsage, KeyQuota, LimitWindow, PlanLimits, QuotaStatus, RateLimitState};
 pub use pagination::PageRequest;
-pub use projects::{CreateProjectRequest, Project, ProjectCredentials};
+pub use projects::{CreateProjectRequest, Project, ProjectCredentials, UpdateProjectRequest};
 pub use scopes::{Permission, Scope, ScopeSet};

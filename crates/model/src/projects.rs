@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub struct Project {
     pub id: String,
     pub name: String,
+    /// Where the gateway sends this project's calls.
+    #[serde(default)]
+    pub upstream_url: Option<String>,
     #[serde(with = "crate::timestamp")]
     pub created_at: DateTime<Utc>,
 }
@@ -24,4 +27,14 @@ pub struct ProjectCredentials {
     pub project_id: String,
     pub api_id: String,
     pub project_key: String,
+}
+
+/// `PATCH /v1/projects/{id}`: `null` removes the upstream.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProjectRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::key_requests::present")]
+    pub upstream_url: Option<Option<String>>,
 }

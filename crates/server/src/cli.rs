@@ -3,6 +3,7 @@
 
 use crate::configuration::Settings;
 use crate::crypto::MasterKey;
+use crate::http::GatewaySettings;
 use crate::service::{keys, users, Limits, Services};
 use crate::startup::Application;
 use crate::store::{workspaces, Store};
@@ -69,6 +70,13 @@ struct ServeArgs {
     /// Mark the session cookie Secure (serve over HTTPS, or behind a proxy that does).
     #[arg(long, env = "KEYSCOPE_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Seconds an upstream may take to start answering a gateway call.
+    #[arg(long, env = "KEYSCOPE_GATEWAY_TIMEOUT_SECONDS", default_value_t = 30)]
+    gateway_timeout_seconds: u64,
+    /// Refuse gateway calls that did not arrive over HTTPS (judged by the
+    /// X-Forwarded-Proto header a TLS-terminating proxy sets).
+    #[arg(long, env = "KEYSCOPE_REQUIRE_HTTPS")]
+    require_https: bool,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -148,6 +156,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_keys_per_project: args.max_keys_per_project,
         },
         master_key_hex: args.data.master_key,
+        gateway: GatewaySettings {
+            timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
+            require_https: args.require_https,
+        },
     };
     let application = Application::build(&settings).await?;
     // The owner's password goes to the terminal once, on stdout, never

@@ -20,4 +20,5 @@ pub struct Settings {
     pub limits: crate::service::Limits,
     /// 64 hex characters; when absent, `master.key` in the data directory.
     pub master_key_hex: Option<String>,
+    pub gateway: crate::http::GatewaySettings,
 }

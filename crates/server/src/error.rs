@@ -18,6 +18,10 @@ pub enum Error {
         message: String,
         retry_after_seconds: u64,
     },
+    /// The operator requires HTTPS; the call came over plain HTTP.
+    HttpsRequired,
+    GatewayTimeout(String),
+    BadGateway(String),
     /// A key's rate limit or quota refused the request.
     RateLimited(crate::service::rate_limits::Decision),
     PayloadTooLarge(String),

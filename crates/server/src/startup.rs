@@ -43,10 +43,7 @@ impl Application {
         let master_key =
             MasterKey::load_or_create(&settings.data_dir, settings.master_key_hex.as_deref())?;
         let services = Services::new(store.clone(), settings.limits, master_key);
-        let context = ApiContext {
-            services: services.clone(),
-            secure_cookies: settings.secure_cookies,
-        };
+        let context = ApiContext::new(services.clone(), settings.secure_cookies, settings.gateway);
         let router = http::router(context, &settings.web_dir);
         let listener = TcpListener::bind(settings.listen).await?;
         Ok(Self {

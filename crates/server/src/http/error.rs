@@ -148,6 +148,19 @@ impl IntoResponse for Error {
                 details: Some(json!({ "field": error.field })),
             },
             Error::Access(error) => access_parts(error),
+            Error::HttpsRequired => parts(
+                StatusCode::FORBIDDEN,
+                ErrorCode::HttpsRequired,
+                "this gateway only accepts HTTPS: call the https:// address",
+            ),
+            Error::GatewayTimeout(message) => parts(
+                StatusCode::GATEWAY_TIMEOUT,
+                ErrorCode::GatewayTimeout,
+                message,
+            ),
+            Error::BadGateway(message) => {
+                parts(StatusCode::BAD_GATEWAY, ErrorCode::BadGateway, message)
+            }
             Error::NotFound(message) => parts(StatusCode::NOT_FOUND, ErrorCode::NotFound, message),
             Error::Conflict(message) => parts(StatusCode::CONFLICT, ErrorCode::Conflict, message),
             Error::TooManyRequests {

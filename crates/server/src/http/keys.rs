@@ -183,9 +183,7 @@ async fn verify(
     let now = Utc::now();
     let checked = match access::authenticate_key(&context.services, &request.key, now).await {
         Ok(key) => {
-            let belongs = key.workspace_id == project.workspace_id
-                && key.project_id.as_ref().is_none_or(|id| *id == project.id);
-            if belongs {
+            if key.belongs_to(&project.id, &project.workspace_id) {
                 // Counted like any call the key makes.
                 let decision = access::count_request(&context.services, &key, now).await?;
                 Ok((key, decision))

@@ -3,6 +3,7 @@
 
 mod auth;
 mod error;
+mod gateway;
 mod json;
 mod keys;
 mod projects;
@@ -30,6 +31,37 @@ pub struct ApiContext {
     pub services: Services,
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    pub gateway: GatewaySettings,
+    /// One pooled client for every upstream.
+    pub upstream: gateway::UpstreamClient,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct GatewaySettings {
+    /// How long an upstream may take to start its answer.
+    pub timeout: std::time::Duration,
+    /// Refuse calls whose `X-Forwarded-Proto` is not https.
+    pub require_https: bool,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            timeout: std::time::Duration::from_secs(30),
+            require_https: false,
+        }
+    }
+}
+
+impl ApiContext {
+    pub fn new(services: Services, secure_cookies: bool, gateway: GatewaySettings) -> Self {
+        Self {
+            services,
+            secure_cookies,
+            gateway,
+            upstream: gateway::upstream_client(),
+        }
+    }
 }
 
 /// JSON bodies are small; bigger ones get 413 with the error envelope.
@@ -48,6 +80,7 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
     let web_app = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     Router::new()
         .route("/healthz", get(health))
+        .merge(gateway::router())
         .nest("/v1", api)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -5,21 +5,20 @@ use super::ApiContext;
 use crate::error::Result;
 use crate::service::access::Caller;
 use crate::service::{projects, quotas};
-use crate::store;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use keyscope_model::timestamp::from_millis;
 use keyscope_model::{
     CreateProjectRequest, Name, Permission, Project, ProjectCredentials, QuotaStatus, Response,
-    Scope,
+    Scope, UpdateProjectRequest,
 };
 use serde::Serialize;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/projects", get(list).post(create))
+        .route("/projects/{id}", axum::routing::patch(update))
         .route("/projects/{id}/credentials", get(credentials))
         .route("/projects/{id}/credentials/regenerate", post(regenerate))
         .route("/projects/{id}/quota", get(quota))
@@ -30,16 +29,19 @@ async fn list(
     caller: Caller,
 ) -> Result<Json<Response<Vec<Project>>>> {
     caller.require(&Scope::on(Permission::Read, "projects"))?;
-    let rows = store::projects::list(context.services.store.pool(), caller.workspace_id()).await?;
-    Ok(Json(Response::new(
-        rows.into_iter()
-            .map(|row| Project {
-                id: row.id,
-                name: row.name,
-                created_at: from_millis(row.created_at),
-            })
-            .collect(),
-    )))
+    let listed = projects::list(&context.services, caller.workspace_id()).await?;
+    Ok(Json(Response::new(listed)))
+}
+
+async fn update(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<UpdateProjectRequest>,
+) -> Result<Json<Response<Project>>> {
+    caller.require(&Scope::on(Permission::Write, "projects"))?;
+    let project = projects::update(&context.services, caller.workspace_id(), &id, request).await?;
+    Ok(Json(Response::new(project)))
 }
 
 #[derive(Serialize)]

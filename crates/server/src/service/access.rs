@@ -47,6 +47,15 @@ pub struct AuthenticatedKey {
     pub plan: Plan,
 }
 
+impl AuthenticatedKey {
+    /// Whether the key may be used for `project`: a key of that project, or
+    /// a workspace-wide key of its workspace.
+    pub fn belongs_to(&self, project_id: &str, workspace_id: &str) -> bool {
+        self.workspace_id == workspace_id
+            && self.project_id.as_deref().is_none_or(|id| id == project_id)
+    }
+}
+
 /// A signed-in console user: exactly what `GET /v1/me` answers.
 pub type ConsoleSession = keyscope_model::Me;
 

@@ -2,6 +2,7 @@
 //! command line, the gateway and server functions.
 
 pub mod access;
+pub mod gateway;
 pub mod keys;
 pub mod last_used;
 pub mod projects;

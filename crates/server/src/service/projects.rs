@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::secrets;
 use crate::store::{self, projects};
 use chrono::{DateTime, Utc};
-use keyscope_model::{Name, Project, ProjectCredentials};
+use keyscope_model::{Name, Project, ProjectCredentials, UpdateProjectRequest};
 
 /// The prefix secret scanners can look for.
 pub const PROJECT_KEY_PREFIX: &str = "ksp_";
@@ -41,12 +41,56 @@ pub async fn create(
     .await?;
     drop(connection);
     let credentials = regenerate(services, workspace_id, &id).await?;
-    let project = Project {
-        id,
-        name: name.as_str().to_owned(),
-        created_at: keyscope_model::timestamp::from_millis(store::millis(now)),
-    };
+    let project = get(services, workspace_id, &id).await?;
     Ok((project, credentials))
+}
+
+pub async fn list(services: &Services, workspace_id: &str) -> Result<Vec<Project>> {
+    let rows = projects::list(services.store.pool(), workspace_id).await?;
+    Ok(rows.into_iter().map(to_view).collect())
+}
+
+pub async fn get(services: &Services, workspace_id: &str, id: &str) -> Result<Project> {
+    let row = projects::get(services.store.pool(), workspace_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(to_view(row))
+}
+
+/// Renames and sets or clears the upstream the gateway proxies to.
+pub async fn update(
+    services: &Services,
+    workspace_id: &str,
+    id: &str,
+    request: UpdateProjectRequest,
+) -> Result<Project> {
+    let name = request.name.as_deref().map(Name::parse).transpose()?;
+    let upstream = request
+        .upstream_url
+        .map(|url| {
+            url.as_deref()
+                .map(super::gateway::parse_upstream_url)
+                .transpose()
+        })
+        .transpose()?;
+    get(services, workspace_id, id).await?;
+    if let Some(name) = name {
+        projects::rename(services.store.pool(), workspace_id, id, name.as_str()).await?;
+    }
+    if let Some(upstream) = upstream {
+        projects::set_upstream(services.store.pool(), workspace_id, id, upstream.as_deref())
+            .await?;
+    }
+    get(services, workspace_id, id).await
+}
+
+fn to_view(row: projects::ProjectRow) -> Project {
+    Project {
+        id: row.id,
+        name: row.name,
+        upstream_url: row.upstream_url,
+        created_at: keyscope_model::timestamp::from_millis(row.created_at),
+    }
 }
 
 /// The current credentials; made on first view for projects that predate them.

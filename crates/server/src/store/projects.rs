@@ -39,12 +39,13 @@ pub async fn count(connection: &mut SqliteConnection, workspace_id: &str) -> sql
 pub struct ProjectRow {
     pub id: String,
     pub name: String,
+    pub upstream_url: Option<String>,
     pub created_at: i64,
 }
 
 pub async fn list(pool: &SqlitePool, workspace_id: &str) -> sqlx::Result<Vec<ProjectRow>> {
     sqlx::query_as(
-        "SELECT id, name, created_at FROM projects WHERE workspace_id = $1 ORDER BY created_at, id",
+        "SELECT id, name, upstream_url, created_at FROM projects WHERE workspace_id = $1 ORDER BY created_at, id",
     )
     .bind(workspace_id)
     .fetch_all(pool)
@@ -119,4 +120,62 @@ pub async fn find_by_key_digest(
         .bind(digest)
         .fetch_optional(pool)
         .await
+}
+
+/// Where a gateway path leads: the project behind an API ID and its upstream.
+#[derive(Debug, sqlx::FromRow)]
+pub struct GatewayRoute {
+    pub id: String,
+    pub workspace_id: String,
+    pub upstream_url: Option<String>,
+}
+
+pub async fn find_by_api_id(pool: &SqlitePool, api_id: &str) -> sqlx::Result<Option<GatewayRoute>> {
+    sqlx::query_as("SELECT id, workspace_id, upstream_url FROM projects WHERE api_id = $1")
+        .bind(api_id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn set_upstream(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    id: &str,
+    upstream_url: Option<&str>,
+) -> sqlx::Result<bool> {
+    let result =
+        sqlx::query("UPDATE projects SET upstream_url = $1 WHERE workspace_id = $2 AND id = $3")
+            .bind(upstream_url)
+            .bind(workspace_id)
+            .bind(id)
+            .execute(pool)
+            .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn get(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<ProjectRow>> {
+    sqlx::query_as("SELECT id, name, upstream_url, created_at FROM projects WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn rename(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    id: &str,
+    name: &str,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE projects SET name = $1 WHERE workspace_id = $2 AND id = $3")
+        .bind(name)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
 }

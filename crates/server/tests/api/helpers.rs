@@ -3,6 +3,7 @@
 
 use keyscope_model::{ApiKey, CreatedKey, Me, ProjectCredentials, Response, Role};
 use keyscope_server::configuration::Settings;
+use keyscope_server::http::GatewaySettings;
 use keyscope_server::service::{users, Limits, Services};
 use keyscope_server::startup::{Application, Started};
 use reqwest::Method;
@@ -27,6 +28,7 @@ pub struct SpawnOptions<'a> {
     /// Reuse a data directory (to test a restart); fresh when `None`.
     pub data_dir: Option<&'a Path>,
     pub limits: Limits,
+    pub gateway: GatewaySettings,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -35,6 +37,7 @@ impl<'a> SpawnOptions<'a> {
             demo,
             data_dir: Some(data_dir),
             limits: Limits::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -71,6 +74,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         secure_cookies: false,
         limits: options.limits,
         master_key_hex: None,
+        gateway: options.gateway,
     };
     let mut application = Application::build(&settings)
         .await

@@ -4,6 +4,7 @@
 mod access;
 mod credentials;
 mod foundation;
+mod gateway;
 mod helpers;
 mod keys;
 mod limits;

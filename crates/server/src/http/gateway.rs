@@ -1,0 +1,193 @@
+//! `/gateway/{api_id}/…`: authenticated, scope-checked, rate-limited calls
+//! proxied to the project's upstream. Bodies stream both ways; hop-by-hop
+//! headers and the caller's key stay behind.
+
+use super::rate_limit_headers;
+use super::ApiContext;
+use crate::error::{Error, Result};
+use crate::service::gateway;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub type UpstreamClient = Client<HttpConnector, Body>;
+
+pub fn upstream_client() -> UpstreamClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build(connector)
+}
+
+pub fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/gateway/{api_id}", any(proxy_root))
+        .route("/gateway/{api_id}/{*path}", any(proxy))
+}
+
+/// Headers that describe one connection, never forwarded (RFC 9110 7.6.1),
+/// plus the caller's credentials.
+const NOT_FORWARDED: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "authorization",
+    "x-api-key",
+];
+
+async fn proxy_root(
+    State(context): State<ApiContext>,
+    Path(api_id): Path<String>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Result<Response> {
+    forward(context, api_id, String::new(), client, request).await
+}
+
+async fn proxy(
+    State(context): State<ApiContext>,
+    Path((api_id, path)): Path<(String, String)>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Result<Response> {
+    forward(context, api_id, path, client, request).await
+}
+
+async fn forward(
+    context: ApiContext,
+    api_id: String,
+    path: String,
+    client: SocketAddr,
+    request: Request,
+) -> Result<Response> {
+    let (mut parts, body) = request.into_parts();
+    let forwarded_proto = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .map_or("http", |proto| {
+            if proto.eq_ignore_ascii_case("https") {
+                "https"
+            } else {
+                "http"
+            }
+        });
+    if context.gateway.require_https && forwarded_proto != "https" {
+        return Err(Error::HttpsRequired);
+    }
+    let presented = super::auth::presented_key(&parts.headers)?;
+    let path = format!("/{path}");
+    let admitted = gateway::admit(
+        &context.services,
+        &api_id,
+        presented,
+        parts.method.as_str(),
+        &path,
+        chrono::Utc::now(),
+    )
+    .await?;
+
+    let query = parts
+        .uri
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
+    let target: Uri = format!("{}{path}{query}", admitted.upstream_url)
+        .parse()
+        .map_err(|_| {
+            Error::Internal(anyhow::anyhow!(
+                "project {} has an unusable upstream URL",
+                admitted.project_id
+            ))
+        })?;
+    let incoming_host = parts.headers.get(header::HOST).cloned();
+    strip(&mut parts.headers);
+    append_forwarded_for(&mut parts.headers, client);
+    parts.headers.insert(
+        HeaderName::from_static("x-forwarded-proto"),
+        HeaderValue::from_static(forwarded_proto),
+    );
+    if let Some(host) = incoming_host {
+        parts
+            .headers
+            .insert(HeaderName::from_static("x-forwarded-host"), host);
+    }
+    // The upstream's own host; hyper sets it from the URI.
+    parts.headers.remove(header::HOST);
+    parts.uri = target;
+    let upstream_request = axum::http::Request::from_parts(parts, body);
+
+    let answer = tokio::time::timeout(
+        context.gateway.timeout,
+        context.upstream.request(upstream_request),
+    )
+    .await;
+    let mut response = match answer {
+        Err(_) => {
+            tracing::warn!(project_id = %admitted.project_id, key_id = %admitted.key.id, "gateway: upstream timed out");
+            Error::GatewayTimeout(format!(
+                "the upstream did not answer within {} s",
+                context.gateway.timeout.as_secs_f32()
+            ))
+            .into_response()
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(project_id = %admitted.project_id, key_id = %admitted.key.id, %error, "gateway: upstream failed");
+            Error::BadGateway(
+                "the upstream could not be reached or broke off its answer".to_owned(),
+            )
+            .into_response()
+        }
+        Ok(Ok(upstream)) => {
+            let (mut parts, body) = upstream.into_parts();
+            strip(&mut parts.headers);
+            Response::from_parts(parts, Body::new(body))
+        }
+    };
+    rate_limit_headers::apply(response.headers_mut(), &admitted.decision);
+    Ok(response)
+}
+
+/// Drops hop-by-hop headers, those named in `Connection`, and credentials.
+fn strip(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in NOT_FORWARDED {
+        headers.remove(name);
+    }
+}
+
+fn append_forwarded_for(headers: &mut HeaderMap, client: SocketAddr) {
+    let chain = match headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok())
+    {
+        Some(earlier) => format!("{earlier}, {}", client.ip()),
+        None => client.ip().to_string(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&chain) {
+        headers.insert(HeaderName::from_static("x-forwarded-for"), value);
+    }
+}

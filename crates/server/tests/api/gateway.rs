@@ -1,0 +1,363 @@
+//! The gateway against a real upstream started by the test: what is
+//! forwarded and what is not, scopes by method, streaming both ways, and a
+//! slow, a failing and a plain-HTTP case.
+
+use crate::helpers::{error_of, spawn_app, spawn_with, As, ConsoleUser, SpawnOptions, TestApp};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request};
+use axum::http::HeaderMap;
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use keyscope_model::{ErrorCode, ProjectCredentials};
+use keyscope_server::http::GatewaySettings;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A small upstream: echoes what it received, counts uploads, streams
+/// downloads, and can be slow.
+async fn start_upstream() -> String {
+    async fn echo(request: Request) -> Json<Value> {
+        let headers: serde_json::Map<String, Value> = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_string(), json!(value.to_str().unwrap_or_default())))
+            .collect();
+        Json(json!({
+            "method": request.method().as_str(),
+            "path": request.uri().path(),
+            "query": request.uri().query(),
+            "headers": headers,
+        }))
+    }
+    async fn upload(body: Bytes) -> Json<Value> {
+        Json(json!({ "received": body.len() }))
+    }
+    async fn download(Path(bytes): Path<usize>) -> Body {
+        let chunks = (0..bytes.div_ceil(65_536)).map(move |index| {
+            let size = (bytes - index * 65_536).min(65_536);
+            Ok::<_, std::io::Error>(Bytes::from(vec![b'k'; size]))
+        });
+        Body::from_stream(futures_util::stream::iter(chunks))
+    }
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        "finally"
+    }
+    async fn teapot(
+        headers: HeaderMap,
+    ) -> (
+        axum::http::StatusCode,
+        [(&'static str, &'static str); 2],
+        String,
+    ) {
+        let _ = headers;
+        (
+            axum::http::StatusCode::IM_A_TEAPOT,
+            [("x-upstream", "yes"), ("connection", "close")],
+            "short and stout".to_owned(),
+        )
+    }
+    let app = Router::new()
+        .route("/api/upload", post(upload))
+        .route("/api/download/{bytes}", get(download))
+        .route("/api/slow", get(slow))
+        .route("/api/teapot", get(teapot))
+        .route("/api/{*rest}", any(echo))
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("upstream binds");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/api")
+}
+
+struct Gateway {
+    credentials: ProjectCredentials,
+    reader: String,
+    writer: String,
+}
+
+async fn gateway_to(app: &TestApp, owner: &ConsoleUser, upstream: &str) -> Gateway {
+    let credentials = app.create_project(owner, "Proxied").await;
+    let response = app
+        .call(
+            As::Console(owner),
+            Method::PATCH,
+            &format!("/v1/projects/{}", credentials.project_id),
+            Some(json!({ "upstream_url": upstream })),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let key = |name: &str, scopes: Value| {
+        let body = json!({ "name": name, "scopes": scopes, "project_id": credentials.project_id, "plan": "pro" });
+        async move { app.create_key(owner, body).await.secret }
+    };
+    let reader = key("reader", json!(["read"])).await;
+    let writer = key("writer", json!(["read", "write"])).await;
+    Gateway {
+        credentials,
+        reader,
+        writer,
+    }
+}
+
+impl Gateway {
+    fn url(&self, app: &TestApp, path: &str) -> String {
+        format!("{}/gateway/{}{path}", app.address, self.credentials.api_id)
+    }
+}
+
+#[tokio::test]
+async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let response = app
+        .client
+        .get(gateway.url(&app, "/things/7?colour=red&size=2"))
+        .header("x-api-key", &gateway.reader)
+        .header("connection", "x-private")
+        .header("x-private", "hop")
+        .header("x-custom", "kept")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(response.headers()["x-ratelimit-limit"], "300");
+    let seen: Value = response.json().await.expect("echo");
+    assert_eq!(seen["method"], "GET");
+    assert_eq!(seen["path"], "/api/things/7");
+    assert_eq!(seen["query"], "colour=red&size=2");
+    let headers = &seen["headers"];
+    assert_eq!(headers["x-custom"], "kept");
+    assert_eq!(headers["x-forwarded-for"], "203.0.113.9, 127.0.0.1");
+    assert_eq!(headers["x-forwarded-proto"], "http");
+    assert_eq!(
+        headers["x-forwarded-host"],
+        app.address.trim_start_matches("http://")
+    );
+    assert_eq!(headers["x-request-id"], request_id.as_str());
+    for absent in ["x-api-key", "authorization", "x-private"] {
+        assert!(
+            headers.get(absent).is_none(),
+            "{absent} was forwarded: {headers}"
+        );
+    }
+    assert!(
+        !headers.to_string().contains(&gateway.reader),
+        "the key never reaches the upstream"
+    );
+}
+
+#[tokio::test]
+async fn upstream_answers_come_back_as_they_are_minus_hop_by_hop_headers() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let response = app
+        .client
+        .get(gateway.url(&app, "/teapot"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 418);
+    assert_eq!(response.headers()["x-upstream"], "yes");
+    assert!(response
+        .headers()
+        .get("connection")
+        .is_none_or(|value| value != "close"));
+    assert_eq!(response.text().await.expect("body"), "short and stout");
+}
+
+#[tokio::test]
+async fn methods_need_their_scopes() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    for (method, key, status) in [
+        (Method::GET, &gateway.reader, 200),
+        (Method::HEAD, &gateway.reader, 200),
+        (Method::POST, &gateway.reader, 403),
+        (Method::PUT, &gateway.reader, 403),
+        (Method::PATCH, &gateway.writer, 200),
+        (Method::DELETE, &gateway.writer, 403),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), gateway.url(&app, "/items/1"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), status, "{method}");
+        if status == 403 {
+            let (_, error) = error_of(response).await;
+            assert_eq!(error.code, ErrorCode::InsufficientScope);
+            assert!(error.details.expect("details")["required_scope"]
+                .as_str()
+                .expect("scope")
+                .ends_with(":items"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn bodies_stream_both_ways() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let five_megabytes = vec![b'x'; 5 * 1024 * 1024];
+    let uploaded: Value = app
+        .client
+        .post(gateway.url(&app, "/upload"))
+        .bearer_auth(&gateway.writer)
+        .body(five_megabytes)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        uploaded["received"],
+        5 * 1024 * 1024,
+        "past the API's 64 KiB JSON limit"
+    );
+    let downloaded = app
+        .client
+        .get(gateway.url(&app, "/download/5000000"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(downloaded.len(), 5_000_000);
+}
+
+#[tokio::test]
+async fn strangers_are_refused_before_the_upstream() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let other = app.create_project(&owner, "Other").await;
+    let foreign = app
+        .create_key(
+            &owner,
+            json!({ "name": "foreign", "project_id": other.project_id }),
+        )
+        .await;
+
+    let no_key = app
+        .client
+        .get(gateway.url(&app, "/x"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(error_of(no_key).await.1.code, ErrorCode::MissingApiKey);
+    let wrong_project = app
+        .client
+        .get(gateway.url(&app, "/x"))
+        .bearer_auth(&foreign.secret)
+        .send()
+        .await
+        .expect("sent");
+    let (status, error) = error_of(wrong_project).await;
+    assert_eq!(
+        (status, error.code),
+        (401, ErrorCode::InvalidApiKey),
+        "another project's key looks unknown"
+    );
+    let unknown = app
+        .client
+        .get(format!("{}/gateway/api_nope/x", app.address))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(error_of(unknown).await.0, 404);
+}
+
+#[tokio::test]
+async fn slow_and_failing_upstreams_get_504_and_502() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let app = spawn_with(SpawnOptions {
+        gateway: GatewaySettings {
+            timeout: Duration::from_secs(1),
+            require_https: false,
+        },
+        ..SpawnOptions::new(false, data.path())
+    })
+    .await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let slow = app
+        .client
+        .get(gateway.url(&app, "/slow"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    let (status, error) = error_of(slow).await;
+    assert_eq!((status, error.code), (504, ErrorCode::GatewayTimeout));
+
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address");
+    let dead = gateway_to(&app, &owner, &format!("http://{closed}")).await;
+    let failed = app
+        .client
+        .get(dead.url(&app, "/x"))
+        .bearer_auth(&dead.reader)
+        .send()
+        .await
+        .expect("sent");
+    let (status, error) = error_of(failed).await;
+    assert_eq!((status, error.code), (502, ErrorCode::BadGateway));
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_where_https_is_required() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let app = spawn_with(SpawnOptions {
+        gateway: GatewaySettings {
+            require_https: true,
+            ..GatewaySettings::default()
+        },
+        ..SpawnOptions::new(false, data.path())
+    })
+    .await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let plain = app
+        .client
+        .get(gateway.url(&app, "/x"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    let (status, error) = error_of(plain).await;
+    assert_eq!((status, error.code), (403, ErrorCode::HttpsRequired));
+    let behind_tls = app
+        .client
+        .get(gateway.url(&app, "/x"))
+        .bearer_auth(&gateway.reader)
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(behind_tls.status(), 200);
+    let seen: Value = behind_tls.json().await.expect("echo");
+    assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
+}
