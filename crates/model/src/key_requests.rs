@@ -44,6 +44,8 @@ pub const DESCRIPTION_MAX_CHARS: usize = 256;
 /// Rotation may keep the old secret alive this long, at most.
 pub const MAX_GRACE_SECONDS: u32 = 24 * 60 * 60;
 pub const MAX_EXPIRY_DAYS: u32 = 3_650;
+/// The highest per-minute override: about 1.7 million requests a second.
+pub const MAX_RATE_PER_MINUTE: u32 = 100_000_000;
 
 /// Named scope sets a key can be given instead of listing scopes.
 pub const KEY_ROLES: [(&str, &[Permission]); 3] = [
@@ -73,6 +75,9 @@ pub struct CreateKeyRequest {
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub plan: Option<Plan>,
+    /// Overrides the plan's per-minute rate for this key.
+    #[serde(default)]
+    pub rate_limit_per_minute: Option<u32>,
     /// `live` (default) or `test`: shows in the secret's prefix.
     #[serde(default)]
     pub environment: Option<String>,
@@ -88,6 +93,7 @@ pub struct KeySpec {
     pub project_id: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub plan: Option<Plan>,
+    pub rate_limit_per_minute: Option<u32>,
     pub environment: &'static str,
 }
 
@@ -117,6 +123,15 @@ impl KeySpec {
                 ))
             }
         };
+        let rate_limit_per_minute = match request.rate_limit_per_minute {
+            Some(rate) if !(1..=MAX_RATE_PER_MINUTE).contains(&rate) => {
+                return Err(FieldError::new(
+                    "rate_limit_per_minute",
+                    format!("rate_limit_per_minute must be between 1 and {MAX_RATE_PER_MINUTE}"),
+                ))
+            }
+            rate => rate,
+        };
         Ok(Self {
             name,
             description,
@@ -125,6 +140,7 @@ impl KeySpec {
             project_id: request.project_id.filter(|id| !id.trim().is_empty()),
             expires_at,
             plan: request.plan,
+            rate_limit_per_minute,
             environment,
         })
     }

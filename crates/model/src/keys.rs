@@ -19,6 +19,9 @@ pub struct ApiKey {
     /// `None` for a key that applies to the whole workspace.
     pub project_id: Option<String>,
     pub plan: Option<Plan>,
+    /// The key's own per-minute rate, overriding its plan's.
+    #[serde(default)]
+    pub rate_limit_per_minute: Option<u32>,
     pub status: KeyStatus,
     #[serde(with = "crate::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -26,6 +29,15 @@ pub struct ApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(with = "crate::timestamp::option")]
     pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/key`: the key that made the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallingKey {
+    pub id: String,
+    pub project_id: Option<String>,
+    pub scopes: ScopeSet,
+    pub plan: Plan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

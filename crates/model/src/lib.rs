@@ -20,7 +20,9 @@ pub use envelope::{
 pub use key_requests::{
     CreateKeyRequest, CreatedKey, KeyChanges, KeySpec, Name, RotateKeyRequest, UpdateKeyRequest,
 };
-pub use keys::{base62_from_random_bytes, ApiKey, KeySecret, KeyStatus, Plan, SecretFormatError};
+pub use keys::{
+    base62_from_random_bytes, ApiKey, CallingKey, KeySecret, KeyStatus, Plan, SecretFormatError,
+};
 pub use limits::{DayUsage, KeyQuota, LimitWindow, PlanLimits, QuotaStatus, RateLimitState};
 pub use pagination::PageRequest;
 pub use projects::{CreateProjectRequest, Project, ProjectCredentials, UpdateProjectRequest};

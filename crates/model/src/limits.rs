@@ -38,6 +38,16 @@ impl Plan {
     }
 }
 
+impl PlanLimits {
+    /// The plan's limits with a key's own per-minute rate, if it has one.
+    pub fn with_rate_override(self, per_minute: Option<u32>) -> Self {
+        Self {
+            per_minute: per_minute.unwrap_or(self.per_minute),
+            ..self
+        }
+    }
+}
+
 /// The window a limit is counted in; named in a 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

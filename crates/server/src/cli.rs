@@ -182,20 +182,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     application.run_until(shutdown_signal()).await
 }
 
-/// The store and the workspace the operator commands act on: the one
+/// The services and the workspace the operator commands act on: the one
 /// bootstrapped on first start.
-async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Store, String)> {
+async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Services, String)> {
     let store = Store::open(&data.data_dir).await?;
     let workspace_id = workspaces::first_workspace_id(store.pool())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no workspace yet: start `keyscope serve` once first"))?;
-    Ok((store, workspace_id))
+    let master_key = MasterKey::load_or_create(&data.data_dir, data.master_key.as_deref())?;
+    Ok((
+        Services::new(store, Limits::default(), master_key),
+        workspace_id,
+    ))
 }
 
 async fn run_users(command: UsersCommand) -> anyhow::Result<()> {
     let UsersCommand::Add { data, email, role } = command;
-    let (store, workspace_id) = open_workspace(&data).await?;
-    let (user, password) = users::add(&store, &workspace_id, None, &email, role)
+    let (services, workspace_id) = open_workspace(&data).await?;
+    let (user, password) = users::add(&services.store, &workspace_id, None, &email, role)
         .await
         .map_err(describe)?;
     println!(
@@ -205,7 +209,7 @@ async fn run_users(command: UsersCommand) -> anyhow::Result<()> {
         user.id
     );
     println!("password (shown only this once): {}", password.expose());
-    store.close().await;
+    services.store.close().await;
     Ok(())
 }
 
@@ -219,7 +223,7 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             project,
             expires_in_days,
         } => {
-            let (store, workspace_id) = open_workspace(&data).await?;
+            let (services, workspace_id) = open_workspace(&data).await?;
             let request = CreateKeyRequest {
                 name,
                 scopes: (!scopes.is_empty()).then(|| {
@@ -235,8 +239,6 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             };
             let spec = KeySpec::parse(request, now)
                 .map_err(|error| anyhow::anyhow!("{}: {}", error.field, error.message))?;
-            let master_key = MasterKey::load_or_create(&data.data_dir, data.master_key.as_deref())?;
-            let services = Services::new(store.clone(), Limits::default(), master_key);
             let created = keys::create(&services, &workspace_id, spec, now)
                 .await
                 .map_err(describe)?;
@@ -245,15 +247,15 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
                 created.key.id, created.key.name, created.key.scopes
             );
             println!("secret (shown only this once): {}", created.secret);
-            store.close().await;
+            services.store.close().await;
         }
         KeysCommand::List { data } => {
-            let (store, workspace_id) = open_workspace(&data).await?;
+            let (services, workspace_id) = open_workspace(&data).await?;
             let page = PageRequest {
                 limit: PageRequest::MAX_LIMIT,
                 offset: 0,
             };
-            let (listed, total) = keys::list(&store, &workspace_id, page, now)
+            let (listed, total) = keys::list(&services.store, &workspace_id, page, now)
                 .await
                 .map_err(describe)?;
             for key in listed {
@@ -263,15 +265,15 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
                 );
             }
             println!("{total} keys");
-            store.close().await;
+            services.store.close().await;
         }
         KeysCommand::Revoke { data, id } => {
-            let (store, workspace_id) = open_workspace(&data).await?;
-            let key = keys::revoke(&store, &workspace_id, &id, now)
+            let (services, workspace_id) = open_workspace(&data).await?;
+            let key = keys::revoke(&services, &workspace_id, &id, now)
                 .await
                 .map_err(describe)?;
             println!("revoked {} ({})", key.id, key.name);
-            store.close().await;
+            services.store.close().await;
         }
     }
     Ok(())

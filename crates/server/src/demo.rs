@@ -420,6 +420,7 @@ pub async fn seed_if_empty(
                 scopes: demo.scopes,
                 role: None,
                 plan: Some(demo.plan),
+                rate_limit_per_minute: None,
                 enabled,
                 created_at: store::millis(created),
                 expires_at: demo.expires_in_days.map(|days| {

@@ -13,15 +13,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use keyscope_model::{
-    ApiKey, CreateKeyRequest, CreatedKey, KeyChanges, KeyQuota, KeySpec, ListResponse, PageRequest,
-    Permission, RateLimitState, Response, RotateKeyRequest, Scope, UpdateKeyRequest, VerifyRequest,
-    VerifyResponse,
+    ApiKey, CallingKey, CreateKeyRequest, CreatedKey, KeyChanges, KeyQuota, KeySpec, ListResponse,
+    PageRequest, Permission, RateLimitState, Response, RotateKeyRequest, Scope, UpdateKeyRequest,
+    VerifyRequest, VerifyResponse,
 };
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/keys", get(list).post(create))
         .route("/keys/verify", post(verify))
+        .route("/key", get(calling_key))
         .route("/keys/{id}", get(read).patch(update).delete(delete))
         .route("/keys/{id}/rotate", post(rotate))
         .route("/keys/{id}/revoke", post(revoke))
@@ -88,14 +89,7 @@ async fn update(
     caller.require(&Scope::on(Permission::Write, "keys"))?;
     let now = Utc::now();
     let changes = KeyChanges::parse(request, now)?;
-    let key = keys::update(
-        &context.services.store,
-        caller.workspace_id(),
-        &id,
-        changes,
-        now,
-    )
-    .await?;
+    let key = keys::update(&context.services, caller.workspace_id(), &id, changes, now).await?;
     Ok(Json(Response::new(key)))
 }
 
@@ -107,7 +101,7 @@ async fn rotate(
 ) -> Result<Json<Response<CreatedKey>>> {
     caller.require(&Scope::on(Permission::Write, "keys"))?;
     let rotated = keys::rotate(
-        &context.services.store,
+        &context.services,
         caller.workspace_id(),
         &id,
         request,
@@ -123,13 +117,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Json<Response<ApiKey>>> {
     caller.require(&Scope::on(Permission::Write, "keys"))?;
-    let key = keys::revoke(
-        &context.services.store,
-        caller.workspace_id(),
-        &id,
-        Utc::now(),
-    )
-    .await?;
+    let key = keys::revoke(&context.services, caller.workspace_id(), &id, Utc::now()).await?;
     Ok(Json(Response::new(key)))
 }
 
@@ -139,8 +127,21 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     caller.require(&Scope::on(Permission::Delete, "keys"))?;
-    keys::delete(&context.services.store, caller.workspace_id(), &id).await?;
+    keys::delete(&context.services, caller.workspace_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The key making this call: what a client asks to check its setup.
+async fn calling_key(caller: Caller) -> Result<Json<Response<CallingKey>>> {
+    match caller {
+        Caller::Key(key) => Ok(Json(Response::new(CallingKey {
+            id: key.id,
+            project_id: key.project_id,
+            scopes: key.scopes,
+            plan: key.plan,
+        }))),
+        Caller::Console(_) => Err(AccessError::MissingKey.into()),
+    }
 }
 
 async fn quota(

@@ -1,13 +1,14 @@
 //! Who is calling, and may they: API keys (with scopes) and console sessions
 //! (with roles).
 
+use super::key_cache::CachedKey;
 use super::rate_limits::{Decision, RateLimiter};
 use super::Services;
 use crate::secrets;
 use crate::store::{self, keys, sessions};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
-use keyscope_model::{KeySecret, Plan, Role, Scope, ScopeSet, SecretFormatError};
+use keyscope_model::{KeySecret, Plan, PlanLimits, Role, Scope, ScopeSet, SecretFormatError};
 
 /// Why a caller was refused. Each has its own error code and a message that
 /// says how to fix it.
@@ -45,6 +46,8 @@ pub struct AuthenticatedKey {
     pub scopes: ScopeSet,
     /// The key's own plan, else its workspace's.
     pub plan: Plan,
+    /// The plan's limits with the key's own rate, if it has one.
+    pub limits: PlanLimits,
 }
 
 impl AuthenticatedKey {
@@ -113,24 +116,33 @@ pub async fn authenticate_key(
         return Err(AccessError::MissingKey.into());
     }
     let secret = KeySecret::parse(presented).map_err(AccessError::MalformedKey)?;
-    let row = keys::find_by_digest(services.store.pool(), &secrets::digest(&secret))
-        .await?
-        .ok_or(AccessError::UnknownKey)?;
+    let digest = secrets::digest(&secret);
+    let key = match services.key_cache.get(&digest) {
+        Ok(key) => key,
+        Err(generation) => {
+            let row = keys::find_by_digest(services.store.pool(), &digest)
+                .await?
+                .ok_or(AccessError::UnknownKey)?;
+            let key = std::sync::Arc::new(cached_key(row)?);
+            services.key_cache.insert(generation, digest, key.clone());
+            key
+        }
+    };
     let now_millis = store::millis(now);
-    if !row.is_current
-        && row
+    if !key.is_current
+        && key
             .previous_valid_until
             .is_none_or(|until| until <= now_millis)
     {
         return Err(AccessError::UnknownKey.into());
     }
-    if row.revoked_at.is_some() {
+    if key.revoked {
         return Err(AccessError::RevokedKey.into());
     }
-    if !row.enabled {
+    if !key.enabled {
         return Err(AccessError::DisabledKey.into());
     }
-    if let Some(expires_at) = row
+    if let Some(expires_at) = key
         .expires_at
         .filter(|expires_at| *expires_at <= now_millis)
     {
@@ -139,15 +151,37 @@ pub async fn authenticate_key(
         }
         .into());
     }
+    services.last_used.record(&key.id, now_millis);
+    Ok(AuthenticatedKey {
+        id: key.id.clone(),
+        workspace_id: key.workspace_id.clone(),
+        project_id: key.project_id.clone(),
+        scopes: key.scopes.clone(),
+        plan: key.plan,
+        limits: key.limits,
+    })
+}
+
+fn cached_key(row: keys::CredentialRow) -> anyhow::Result<CachedKey> {
     let scopes = ScopeSet::parse_list(&row.scopes)
         .map_err(|error| anyhow::anyhow!("key {} has unreadable scopes: {error}", row.id))?;
-    services.last_used.record(&row.id, now_millis);
-    Ok(AuthenticatedKey {
-        plan: Plan::parse(&row.plan).unwrap_or(Plan::Free),
+    let plan = Plan::parse(&row.plan).unwrap_or(Plan::Free);
+    let rate_override = row
+        .rate_limit_per_minute
+        .and_then(|rate| u32::try_from(rate).ok());
+    Ok(CachedKey {
         id: row.id,
         workspace_id: row.workspace_id,
         project_id: row.project_id,
         scopes,
+        plan,
+        limits: plan.limits().with_rate_override(rate_override),
+        enabled: row.enabled,
+        expires_at: row.expires_at,
+        revoked: row.revoked_at.is_some(),
+        is_current: row.is_current,
+        previous_valid_until: row.previous_valid_until,
+        cached_at: std::time::Instant::now(),
     })
 }
 
@@ -160,7 +194,7 @@ pub async fn count_request(
 ) -> crate::error::Result<Decision> {
     Ok(services
         .rate_limiter
-        .decide(&key.id, key.plan.limits(), now)
+        .decide(&key.id, key.limits, now)
         .await?)
 }
 
@@ -173,10 +207,7 @@ pub async fn admit_key(
     now: DateTime<Utc>,
 ) -> crate::error::Result<(AuthenticatedKey, Decision)> {
     let key = authenticate_key(services, presented, now).await?;
-    let decision = services
-        .rate_limiter
-        .decide(&key.id, key.plan.limits(), now)
-        .await?;
+    let decision = count_request(services, &key, now).await?;
     if decision.allowed {
         Ok((key, decision))
     } else {

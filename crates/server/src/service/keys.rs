@@ -82,6 +82,7 @@ pub async fn create(
             scopes: &scopes,
             role: spec.role.as_deref(),
             plan: spec.plan.map(Plan::as_str),
+            rate_limit_per_minute: spec.rate_limit_per_minute,
             enabled: true,
             created_at: store::millis(now),
             expires_at: spec.expires_at.map(store::millis),
@@ -99,7 +100,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    store: &Store,
+    services: &Services,
     workspace_id: &str,
     id: &str,
     changes: KeyChanges,
@@ -116,22 +117,25 @@ pub async fn update(
         expires_at: changes.expires_at.map(|at| at.map(store::millis)),
         enabled: changes.enabled,
     };
+    let store = &services.store;
     if !keys::update(store.pool(), workspace_id, id, &update).await? {
         return Err(not_found(id));
     }
+    services.key_cache.forget(id);
     get(store, workspace_id, id, now).await
 }
 
 /// A new secret for the key. Without grace the old one stops at once;
 /// with it, the old one works until the grace period ends.
 pub async fn rotate(
-    store: &Store,
+    services: &Services,
     workspace_id: &str,
     id: &str,
     request: RotateKeyRequest,
     now: DateTime<Utc>,
 ) -> Result<CreatedKey> {
     let grace = request.grace()?;
+    let store = &services.store;
     let current = get(store, workspace_id, id, now).await?;
     if current.status == KeyStatus::Revoked {
         return Err(Error::Conflict(format!(
@@ -154,6 +158,7 @@ pub async fn rotate(
     if !keys::rotate(store.pool(), workspace_id, id, &rotation).await? {
         return Err(not_found(id));
     }
+    services.key_cache.forget(id);
     tracing::info!(key_id = %id, grace_seconds = grace.num_seconds(), "key rotated");
     Ok(CreatedKey {
         key: get(store, workspace_id, id, now).await?,
@@ -162,22 +167,25 @@ pub async fn rotate(
 }
 
 pub async fn revoke(
-    store: &Store,
+    services: &Services,
     workspace_id: &str,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<ApiKey> {
+    let store = &services.store;
     if !keys::revoke(store.pool(), workspace_id, id, store::millis(now)).await? {
         return Err(not_found(id));
     }
+    services.key_cache.forget(id);
     tracing::info!(key_id = %id, "key revoked");
     get(store, workspace_id, id, now).await
 }
 
-pub async fn delete(store: &Store, workspace_id: &str, id: &str) -> Result<()> {
-    if !keys::delete(store.pool(), workspace_id, id).await? {
+pub async fn delete(services: &Services, workspace_id: &str, id: &str) -> Result<()> {
+    if !keys::delete(services.store.pool(), workspace_id, id).await? {
         return Err(not_found(id));
     }
+    services.key_cache.forget(id);
     tracing::info!(key_id = %id, "key deleted");
     Ok(())
 }
@@ -200,6 +208,9 @@ fn to_view(row: keys::KeyRow, now: DateTime<Utc>) -> Result<ApiKey> {
         scopes,
         project_id: row.project_id,
         plan: row.plan.as_deref().and_then(Plan::parse),
+        rate_limit_per_minute: row
+            .rate_limit_per_minute
+            .and_then(|rate| u32::try_from(rate).ok()),
         created_at: from_millis(row.created_at),
         expires_at,
         last_used_at: row.last_used_at.map(from_millis),

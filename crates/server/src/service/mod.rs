@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod gateway;
+pub mod key_cache;
 pub mod keys;
 pub mod last_used;
 pub mod projects;
@@ -38,6 +39,7 @@ pub struct Services {
     /// Seals what must be shown again (Project Keys).
     pub master_key: Arc<crate::crypto::MasterKey>,
     pub rate_limiter: Arc<rate_limits::InMemoryRateLimiter>,
+    pub key_cache: Arc<key_cache::KeyCache>,
 }
 
 impl Services {
@@ -47,6 +49,7 @@ impl Services {
             store,
             limits,
             master_key: Arc::new(master_key),
+            key_cache: Arc::new(key_cache::KeyCache::default()),
             last_used: Arc::new(last_used::LastUsed::default()),
             login_throttle: Arc::new(sessions::LoginThrottle::default()),
         }

@@ -23,7 +23,7 @@ pub async fn for_key(
         Some(plan) => plan,
         None => workspace_plan(services, workspace_id).await?,
     };
-    let limits = plan.limits();
+    let limits = plan.limits().with_rate_override(key.rate_limit_per_minute);
     let (day_used, period_used) = services.rate_limiter.usage(key_id, now).await?;
     Ok(KeyQuota {
         plan,

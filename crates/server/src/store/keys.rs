@@ -13,6 +13,7 @@ pub struct KeyRow {
     pub scopes: String,
     pub role: Option<String>,
     pub plan: Option<String>,
+    pub rate_limit_per_minute: Option<i64>,
     pub enabled: bool,
     pub created_at: i64,
     pub expires_at: Option<i64>,
@@ -32,6 +33,7 @@ pub struct NewKey<'a> {
     pub scopes: &'a str,
     pub role: Option<&'a str>,
     pub plan: Option<&'a str>,
+    pub rate_limit_per_minute: Option<u32>,
     pub enabled: bool,
     pub created_at: i64,
     pub expires_at: Option<i64>,
@@ -42,8 +44,9 @@ pub struct NewKey<'a> {
 pub async fn insert(connection: &mut SqliteConnection, key: &NewKey<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO api_keys (id, workspace_id, project_id, name, description, secret_digest,
-             prefix, last_four, scopes, role, plan, enabled, created_at, expires_at, last_used_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             prefix, last_four, scopes, role, plan, rate_limit_per_minute, enabled, created_at, expires_at,
+             last_used_at, revoked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(key.id)
     .bind(key.workspace_id)
@@ -56,6 +59,7 @@ pub async fn insert(connection: &mut SqliteConnection, key: &NewKey<'_>) -> sqlx
     .bind(key.scopes)
     .bind(key.role)
     .bind(key.plan)
+    .bind(key.rate_limit_per_minute.map(i64::from))
     .bind(key.enabled)
     .bind(key.created_at)
     .bind(key.expires_at)
@@ -67,7 +71,7 @@ pub async fn insert(connection: &mut SqliteConnection, key: &NewKey<'_>) -> sqlx
 }
 
 const KEY_COLUMNS: &str =
-    "id, project_id, name, description, prefix, last_four, scopes, role, plan,
+    "id, project_id, name, description, prefix, last_four, scopes, role, plan, rate_limit_per_minute,
      enabled, created_at, expires_at, last_used_at, revoked_at";
 
 /// Newest first; the id breaks ties so pages never overlap.
@@ -130,6 +134,7 @@ pub struct CredentialRow {
     pub previous_valid_until: Option<i64>,
     /// The key's own plan, else its workspace's.
     pub plan: String,
+    pub rate_limit_per_minute: Option<i64>,
 }
 
 pub async fn find_by_digest(
@@ -140,7 +145,7 @@ pub async fn find_by_digest(
         "SELECT api_keys.id, api_keys.workspace_id, api_keys.project_id, api_keys.scopes,
                 api_keys.enabled, api_keys.expires_at, api_keys.revoked_at,
                 api_keys.secret_digest = $1 AS is_current, api_keys.previous_valid_until,
-                COALESCE(api_keys.plan, workspaces.plan) AS plan
+                COALESCE(api_keys.plan, workspaces.plan) AS plan, api_keys.rate_limit_per_minute
          FROM api_keys JOIN workspaces ON workspaces.id = api_keys.workspace_id
          WHERE api_keys.secret_digest = $1 OR api_keys.previous_digest = $1
          LIMIT 1",

@@ -3,8 +3,8 @@
 
 use crate::helpers::{error_of, spawn_app, spawn_with, As, SpawnOptions};
 use keyscope_model::{CreatedKey, ErrorCode, KeyStatus, Response, Role, VerifyResponse};
+use keyscope_server::bootstrap;
 use keyscope_server::service::Limits;
-use keyscope_server::{bootstrap, store};
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -108,13 +108,23 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
     )
     .await;
 
-    // Expiry can only be set in the future; move it into the past in the store.
-    sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2")
-        .bind(store::millis(chrono::Utc::now()) - 1_000)
-        .bind(&key.key.id)
-        .execute(app.services.store.pool())
-        .await
-        .expect("expired");
+    // Expiry can only be set in the future: a moment from now, then wait.
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1_200);
+    let expiring = app
+        .call(
+            As::Console(&owner),
+            Method::PATCH,
+            &path,
+            Some(json!({ "expires_at": keyscope_model::timestamp::format(&soon) })),
+        )
+        .await;
+    assert_eq!(expiring.status(), 200);
+    assert_eq!(
+        app.list_keys_with(&key.secret).await.status(),
+        200,
+        "valid until then"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
     let (status, error) = error_of(app.list_keys_with(&key.secret).await).await;
     assert_eq!((status, error.code), (401, ErrorCode::KeyExpired));
     assert!(error.message.contains("expired at"), "{}", error.message);

@@ -5,7 +5,7 @@ use crate::helpers::{error_of, spawn_app, spawn_with, As, SpawnOptions};
 use keyscope_model::{ErrorCode, KeyQuota, QuotaStatus, Response};
 use keyscope_server::store;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 fn header(response: &reqwest::Response, name: &str) -> String {
@@ -278,4 +278,52 @@ async fn project_quota_counts_its_keys_against_the_workspace_plan() {
     );
     assert!(!status.unlimited);
     assert!(status.period_start < chrono::Utc::now() && chrono::Utc::now() < status.period_end);
+}
+
+#[tokio::test]
+async fn a_key_can_carry_its_own_rate() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let slow = app
+        .create_key(
+            &owner,
+            json!({ "name": "trickle", "rate_limit_per_minute": 2 }),
+        )
+        .await;
+    assert_eq!(slow.key.rate_limit_per_minute, Some(2));
+    let who: Value = app
+        .call(As::Key(&slow.secret), Method::GET, "/v1/key", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(who["data"]["id"], slow.key.id.as_str());
+    let second = app.list_keys_with(&slow.secret).await;
+    assert_eq!(second.status(), 200);
+    assert_eq!(
+        header(&second, "x-ratelimit-limit"),
+        "2",
+        "the override is the minute limit"
+    );
+    let refused = app.list_keys_with(&slow.secret).await;
+    assert_eq!(
+        refused.status(),
+        429,
+        "the third call in a minute at 2 per minute"
+    );
+    assert_eq!(header(&refused, "retry-after"), "30");
+    let (status, error) = error_of(
+        app.call(
+            As::Console(&owner),
+            Method::POST,
+            "/v1/keys",
+            Some(json!({ "name": "x", "rate_limit_per_minute": 0 })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, error.details.expect("details")["field"].clone()),
+        (400, json!("rate_limit_per_minute"))
+    );
 }
