@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test setup web lint
+.PHONY: demo test setup web lint bench
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
@@ -23,6 +23,9 @@ setup:
 
 web:
 	trunk build --release
+
+bench:
+	scripts/bench/gateway.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -25,9 +25,20 @@ use tower_http::request_id::{
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
-/// What every handler can reach.
+/// What every handler can reach; one `Arc`, since axum clones the state for
+/// every extractor of every request.
 #[derive(Clone)]
-pub struct ApiContext {
+pub struct ApiContext(std::sync::Arc<Context>);
+
+impl std::ops::Deref for ApiContext {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.0
+    }
+}
+
+pub struct Context {
     pub services: Services,
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
@@ -55,12 +66,12 @@ impl Default for GatewaySettings {
 
 impl ApiContext {
     pub fn new(services: Services, secure_cookies: bool, gateway: GatewaySettings) -> Self {
-        Self {
+        Self(std::sync::Arc::new(Context {
             services,
             secure_cookies,
             gateway,
             upstream: gateway::upstream_client(),
-        }
+        }))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Who is calling, and may they: API keys (with scopes) and console sessions
 //! (with roles).
 
-use super::key_cache::CachedKey;
+use super::cache::CachedKey;
 use super::rate_limits::{Decision, RateLimiter};
 use super::Services;
 use crate::secrets;
@@ -181,7 +181,6 @@ fn cached_key(row: keys::CredentialRow) -> anyhow::Result<CachedKey> {
         revoked: row.revoked_at.is_some(),
         is_current: row.is_current,
         previous_valid_until: row.previous_valid_until,
-        cached_at: std::time::Instant::now(),
     })
 }
 

@@ -3,12 +3,14 @@
 //! in `http::gateway`.
 
 use super::access::{self, AccessError, AuthenticatedKey};
+use super::cache::CachedRoute;
 use super::rate_limits::Decision;
 use super::Services;
 use crate::error::{Error, Result};
 use crate::store::projects;
 use chrono::{DateTime, Utc};
 use keyscope_model::{FieldError, Scope};
+use std::sync::Arc;
 
 /// An admitted gateway call.
 pub struct Admitted {
@@ -28,17 +30,31 @@ pub async fn admit(
     path: &str,
     now: DateTime<Utc>,
 ) -> Result<Admitted> {
-    let route = projects::find_by_api_id(services.store.pool(), api_id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no gateway at /gateway/{api_id}")))?;
-    let upstream_url = route.upstream_url.ok_or_else(|| {
+    let route = match services.route_cache.get(api_id) {
+        Ok(route) => route,
+        Err(generation) => {
+            let row = projects::find_by_api_id(services.store.pool(), api_id)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("no gateway at /gateway/{api_id}")))?;
+            let route = Arc::new(CachedRoute {
+                project_id: row.id,
+                workspace_id: row.workspace_id,
+                upstream_url: row.upstream_url,
+            });
+            services
+                .route_cache
+                .insert(generation, api_id.to_owned(), route.clone());
+            route
+        }
+    };
+    let upstream_url = route.upstream_url.clone().ok_or_else(|| {
         Error::NotFound(format!(
             "the project behind /gateway/{api_id} has no upstream URL yet"
         ))
     })?;
     let presented_key = presented_key.ok_or(AccessError::MissingKey)?;
     let key = access::authenticate_key(services, presented_key, now).await?;
-    if !key.belongs_to(&route.id, &route.workspace_id) {
+    if !key.belongs_to(&route.project_id, &route.workspace_id) {
         return Err(AccessError::UnknownKey.into());
     }
     let required = Scope::required_for(method, path);
@@ -51,7 +67,7 @@ pub async fn admit(
     }
     Ok(Admitted {
         upstream_url,
-        project_id: route.id,
+        project_id: route.project_id.clone(),
         key,
         decision,
     })

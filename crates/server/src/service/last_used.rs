@@ -19,8 +19,13 @@ impl LastUsed {
             .pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = pending.entry(key_id.to_owned()).or_insert(at_millis);
-        *entry = (*entry).max(at_millis);
+        // Allocates only for the first use of a key in each interval.
+        match pending.get_mut(key_id) {
+            Some(latest) => *latest = (*latest).max(at_millis),
+            None => {
+                pending.insert(key_id.to_owned(), at_millis);
+            }
+        }
     }
 
     /// Writes what accumulated; on failure the uses are kept for the next try.

@@ -2,8 +2,8 @@
 //! command line, the gateway and server functions.
 
 pub mod access;
+pub mod cache;
 pub mod gateway;
-pub mod key_cache;
 pub mod keys;
 pub mod last_used;
 pub mod projects;
@@ -39,7 +39,8 @@ pub struct Services {
     /// Seals what must be shown again (Project Keys).
     pub master_key: Arc<crate::crypto::MasterKey>,
     pub rate_limiter: Arc<rate_limits::InMemoryRateLimiter>,
-    pub key_cache: Arc<key_cache::KeyCache>,
+    pub key_cache: Arc<cache::ReadCache<cache::CachedKey>>,
+    pub route_cache: Arc<cache::ReadCache<cache::CachedRoute>>,
 }
 
 impl Services {
@@ -49,7 +50,8 @@ impl Services {
             store,
             limits,
             master_key: Arc::new(master_key),
-            key_cache: Arc::new(key_cache::KeyCache::default()),
+            key_cache: Arc::default(),
+            route_cache: Arc::default(),
             last_used: Arc::new(last_used::LastUsed::default()),
             login_throttle: Arc::new(sessions::LoginThrottle::default()),
         }

@@ -134,6 +134,7 @@ pub async fn regenerate(
     if !replaced {
         return Err(not_found(id));
     }
+    services.route_cache.forget(id);
     tracing::info!(project_id = %id, %api_id, "project credentials generated");
     Ok(ProjectCredentials {
         project_id: id.to_owned(),

@@ -9,8 +9,10 @@
 //! replace it when several servers share keys.
 
 use crate::store::{self, counters, Store};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use keyscope_model::limits::{billing_period, day_window};
+#[cfg(test)]
+use keyscope_model::Plan;
 use keyscope_model::{LimitWindow, PlanLimits};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -54,8 +56,9 @@ struct Counter {
 
 #[derive(Debug)]
 struct KeyState {
-    /// GCRA's theoretical arrival time, epoch microseconds.
-    arrival_micros: i64,
+    /// GCRA's theoretical arrival time, epoch nanoseconds (a rate of up to
+    /// 100 million a minute is still 600 ns apart).
+    arrival_nanos: i64,
     day: Counter,
     period: Counter,
 }
@@ -69,7 +72,7 @@ pub struct InMemoryRateLimiter {
 
 const DAY: &str = "day";
 const PERIOD: &str = "period";
-const MINUTE_MICROS: i64 = 60_000_000;
+const MINUTE_NANOS: i64 = 60_000_000_000;
 
 impl InMemoryRateLimiter {
     pub fn new(store: Store) -> Self {
@@ -122,7 +125,7 @@ impl InMemoryRateLimiter {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.entry(key_id.to_owned()).or_insert(KeyState {
-            arrival_micros: 0,
+            arrival_nanos: 0,
             day: Counter {
                 window_start: day_start,
                 count: day,
@@ -228,19 +231,19 @@ impl InMemoryRateLimiter {
         }
 
         // GCRA: one request each `interval`, with a burst of the whole minute.
-        let now_micros = now.timestamp_micros();
+        let now_nanos = now.timestamp_nanos_opt().unwrap_or(i64::MAX);
         let per_minute = i64::from(limits.per_minute.max(1));
-        let interval = MINUTE_MICROS / per_minute;
+        let interval = (MINUTE_NANOS / per_minute).max(1);
         let tolerance = interval * (per_minute - 1);
-        let arrival = state.arrival_micros.max(now_micros);
-        let minute_allowed = arrival - now_micros <= tolerance;
+        let arrival = state.arrival_nanos.max(now_nanos);
+        let minute_allowed = arrival - now_nanos <= tolerance;
         let next_arrival = arrival + interval;
 
         let mut refusals = Vec::new();
         if !minute_allowed {
             refusals.push((
                 LimitWindow::Minute,
-                ceil_seconds(arrival - tolerance - now_micros),
+                ceil_seconds(arrival - tolerance - now_nanos),
             ));
         }
         let windows = [
@@ -256,7 +259,7 @@ impl InMemoryRateLimiter {
             if quota.is_some_and(|quota| used >= quota) {
                 refusals.push((
                     window,
-                    ceil_seconds((end - now).num_microseconds().unwrap_or(i64::MAX)),
+                    ceil_seconds((end - now).num_nanoseconds().unwrap_or(i64::MAX)),
                 ));
             }
         }
@@ -277,7 +280,7 @@ impl InMemoryRateLimiter {
             refusals.iter().max_by_key(|(_, retry_after)| *retry_after)
         {
             let (limit, reset_at) = match window {
-                LimitWindow::Minute => (u64::from(limits.per_minute), micros_to_time(arrival)),
+                LimitWindow::Minute => (u64::from(limits.per_minute), nanos_to_time(arrival)),
                 LimitWindow::Day => (limits.per_day.unwrap_or(0), day_end),
                 LimitWindow::Period => (limits.per_period.unwrap_or(0), period_end),
             };
@@ -292,17 +295,17 @@ impl InMemoryRateLimiter {
             });
         }
 
-        state.arrival_micros = next_arrival;
+        state.arrival_nanos = next_arrival;
         state.day.count += 1;
         state.period.count += 1;
         let minute_remaining =
-            u64::try_from((tolerance + interval - (next_arrival - now_micros)) / interval)
+            u64::try_from((tolerance + interval - (next_arrival - now_nanos)) / interval)
                 .unwrap_or(0);
         let mut report = (
             LimitWindow::Minute,
             u64::from(limits.per_minute),
             minute_remaining,
-            micros_to_time(next_arrival),
+            nanos_to_time(next_arrival),
         );
         for (window, quota, used, end) in [
             (LimitWindow::Day, limits.per_day, state.day.count, day_end),
@@ -321,10 +324,14 @@ impl InMemoryRateLimiter {
             }
         }
         drop(keys);
-        self.dirty
+        let mut dirty = self
+            .dirty
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(key_id.to_owned());
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !dirty.contains(key_id) {
+            dirty.insert(key_id.to_owned());
+        }
+        drop(dirty);
         Ok(Decision {
             allowed: true,
             window: report.0,
@@ -358,10 +365,81 @@ fn window_starts(now: DateTime<Utc>) -> (i64, i64) {
     )
 }
 
-fn ceil_seconds(micros: i64) -> u64 {
-    u64::try_from((micros + 999_999) / 1_000_000).unwrap_or(0)
+fn ceil_seconds(nanos: i64) -> u64 {
+    u64::try_from(nanos.saturating_add(999_999_999) / 1_000_000_000).unwrap_or(0)
 }
 
-fn micros_to_time(micros: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(micros).unwrap_or_else(|| Utc::now() + Duration::minutes(1))
+fn nanos_to_time(nanos: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pure GCRA maths at the extremes, without a store: a state is put in
+    /// place as a first sight would.
+    async fn limiter_with_key(
+        key_id: &str,
+        now: DateTime<Utc>,
+    ) -> (InMemoryRateLimiter, tempfile::TempDir) {
+        let directory = tempfile::TempDir::new().expect("directory");
+        let store = Store::open(directory.path()).await.expect("store");
+        let limiter = InMemoryRateLimiter::new(store);
+        limiter.load(key_id, now).await.expect("loaded");
+        (limiter, directory)
+    }
+
+    #[tokio::test]
+    async fn the_highest_override_rate_still_counts() {
+        let now = Utc::now();
+        let (limiter, _directory) = limiter_with_key("key_fast", now).await;
+        let limits = Plan::Free
+            .limits()
+            .with_rate_override(Some(keyscope_model::key_requests::MAX_RATE_PER_MINUTE));
+        for _ in 0..1_000 {
+            assert!(
+                limiter
+                    .decide_loaded("key_fast", limits, now)
+                    .expect("decided")
+                    .allowed
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_the_whole_minute_then_one_per_interval() {
+        let now = Utc::now();
+        let (limiter, _directory) = limiter_with_key("key_free", now).await;
+        let limits = Plan::Free.limits();
+        for _ in 0..60 {
+            assert!(
+                limiter
+                    .decide_loaded("key_free", limits, now)
+                    .expect("decided")
+                    .allowed
+            );
+        }
+        let refused = limiter
+            .decide_loaded("key_free", limits, now)
+            .expect("decided");
+        assert_eq!(
+            (refused.allowed, refused.retry_after_seconds),
+            (false, Some(1))
+        );
+        let later = now + chrono::Duration::seconds(1);
+        assert!(
+            limiter
+                .decide_loaded("key_free", limits, later)
+                .expect("decided")
+                .allowed
+        );
+        assert!(
+            !limiter
+                .decide_loaded("key_free", limits, later)
+                .expect("decided")
+                .allowed,
+            "no double burst"
+        );
+    }
 }

@@ -88,7 +88,7 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
         }
         assert!(
             revoked_at.elapsed()
-                < keyscope_server::service::key_cache::MAX_AGE + std::time::Duration::from_secs(1),
+                < keyscope_server::service::cache::MAX_AGE + std::time::Duration::from_secs(1),
             "still {status} after the cache's age limit"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
