@@ -10,6 +10,7 @@ pub mod keys;
 pub mod limits;
 pub mod pagination;
 pub mod projects;
+pub mod requests;
 pub mod scopes;
 pub mod timestamp;
 
@@ -26,4 +27,5 @@ pub use keys::{
 pub use limits::{DayUsage, KeyQuota, LimitWindow, PlanLimits, QuotaStatus, RateLimitState};
 pub use pagination::PageRequest;
 pub use projects::{CreateProjectRequest, Project, ProjectCredentials, UpdateProjectRequest};
+pub use requests::{Cursor, LogFilter, LogPage, Outcome, RequestEntry};
 pub use scopes::{Permission, Scope, ScopeSet};

@@ -99,7 +99,7 @@ impl Scope {
     }
 }
 
-fn is_version(segment: &str) -> bool {
+pub(crate) fn is_version(segment: &str) -> bool {
     segment
         .strip_prefix('v')
         .is_some_and(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))

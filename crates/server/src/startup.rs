@@ -88,6 +88,12 @@ impl Application {
             let stop = stopped();
             async move { rate_limiter.run(stop).await }
         });
+        let recorder = self.services.recorder.clone();
+        let store = self.services.store.clone();
+        let record_writer = tokio::spawn({
+            let stop = stopped();
+            async move { recorder.run(store, stop).await }
+        });
         axum::serve(
             self.listener,
             self.router
@@ -98,6 +104,7 @@ impl Application {
         let _ = stop_writers.send(());
         last_used_writer.await?;
         counter_writer.await?;
+        record_writer.await?;
         self.services.store.close().await;
         Ok(())
     }

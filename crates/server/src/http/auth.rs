@@ -1,6 +1,6 @@
 //! The `Caller` extractor: a key or a console session, for the management API.
 
-use super::rate_limit_headers::DecisionSlot;
+use super::call::CallSlot;
 use super::ApiContext;
 use crate::error::Error;
 use crate::secrets::constant_time_equal;
@@ -52,9 +52,17 @@ impl FromRequestParts<ApiContext> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let now = chrono::Utc::now();
         if let Some(key) = presented_key(&parts.headers)? {
-            let (key, decision) = access::admit_key(&context.services, key, now).await?;
-            if let Some(slot) = parts.extensions.get::<DecisionSlot>() {
-                slot.put(decision);
+            let key = access::authenticate_key(&context.services, key, now).await?;
+            let slot = parts
+                .extensions
+                .get::<CallSlot>()
+                .cloned()
+                .unwrap_or_default();
+            slot.key(&key);
+            let decision = access::count_request(&context.services, &key, now).await?;
+            slot.decision(decision.clone());
+            if !decision.allowed {
+                return Err(Error::RateLimited(decision));
             }
             return Ok(Caller::Key(key));
         }

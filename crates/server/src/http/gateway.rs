@@ -2,9 +2,10 @@
 //! proxied to the project's upstream. Bodies stream both ways; hop-by-hop
 //! headers and the caller's key stay behind.
 
-use super::rate_limit_headers;
+use super::call::CallSlot;
 use super::ApiContext;
 use crate::error::{Error, Result};
+use crate::service::access::{self, AccessError};
 use crate::service::gateway;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -89,29 +90,35 @@ async fn forward(
     if context.gateway.require_https && forwarded_proto != "https" {
         return Err(Error::HttpsRequired);
     }
-    let presented = super::auth::presented_key(&parts.headers)?;
     let path = format!("/{path}");
-    let admitted = gateway::admit(
-        &context.services,
-        &api_id,
-        presented,
-        parts.method.as_str(),
-        &path,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let now = chrono::Utc::now();
+    let route = gateway::route(&context.services, &api_id).await?;
+    let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
+    let key = access::authenticate_key(&context.services, presented, now).await?;
+    let slot = parts
+        .extensions
+        .get::<CallSlot>()
+        .cloned()
+        .unwrap_or_default();
+    slot.key(&key);
+    let upstream_url = gateway::authorize(&route, &key, parts.method.as_str(), &path)?.to_owned();
+    let decision = access::count_request(&context.services, &key, now).await?;
+    slot.decision(decision.clone());
+    if !decision.allowed {
+        return Err(Error::RateLimited(decision));
+    }
 
     let query = parts
         .uri
         .query()
         .map(|query| format!("?{query}"))
         .unwrap_or_default();
-    let target: Uri = format!("{}{path}{query}", admitted.upstream_url)
+    let target: Uri = format!("{upstream_url}{path}{query}")
         .parse()
         .map_err(|_| {
             Error::Internal(anyhow::anyhow!(
                 "project {} has an unusable upstream URL",
-                admitted.project_id
+                route.project_id
             ))
         })?;
     let incoming_host = parts.headers.get(header::HOST).cloned();
@@ -136,9 +143,9 @@ async fn forward(
         context.upstream.request(upstream_request),
     )
     .await;
-    let mut response = match answer {
+    let response = match answer {
         Err(_) => {
-            tracing::warn!(project_id = %admitted.project_id, key_id = %admitted.key.id, "gateway: upstream timed out");
+            tracing::warn!(project_id = %route.project_id, key_id = %key.id, "gateway: upstream timed out");
             Error::GatewayTimeout(format!(
                 "the upstream did not answer within {} s",
                 context.gateway.timeout.as_secs_f32()
@@ -146,7 +153,7 @@ async fn forward(
             .into_response()
         }
         Ok(Err(error)) => {
-            tracing::warn!(project_id = %admitted.project_id, key_id = %admitted.key.id, %error, "gateway: upstream failed");
+            tracing::warn!(project_id = %route.project_id, key_id = %key.id, %error, "gateway: upstream failed");
             Error::BadGateway(
                 "the upstream could not be reached or broke off its answer".to_owned(),
             )
@@ -158,7 +165,6 @@ async fn forward(
             Response::from_parts(parts, Body::new(body))
         }
     };
-    rate_limit_headers::apply(response.headers_mut(), &admitted.decision);
     Ok(response)
 }
 

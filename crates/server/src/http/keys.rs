@@ -161,6 +161,7 @@ async fn quota(
 /// for a well-formed call: the verdict is in the body.
 async fn verify(
     State(context): State<ApiContext>,
+    axum::Extension(slot): axum::Extension<super::call::CallSlot>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<VerifyRequest>,
 ) -> Result<Json<Response<VerifyResponse>>> {
@@ -185,6 +186,7 @@ async fn verify(
     let checked = match access::authenticate_key(&context.services, &request.key, now).await {
         Ok(key) => {
             if key.belongs_to(&project.id, &project.workspace_id) {
+                slot.key(&key);
                 // Counted like any call the key makes.
                 let decision = access::count_request(&context.services, &key, now).await?;
                 Ok((key, decision))
@@ -210,6 +212,20 @@ async fn verify(
                 ),
                 _ => ("VALID", "the key is valid".to_owned()),
             };
+            // Logged as the call it describes, with the answer it would get.
+            let status = match code {
+                "VALID" => 200,
+                "RATE_LIMITED" => 429,
+                _ => 403,
+            };
+            slot.describes(
+                request.method.clone().unwrap_or_else(|| "POST".to_owned()),
+                request
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| "/v1/keys/verify".to_owned()),
+                status,
+            );
             VerifyResponse {
                 valid: code == "VALID",
                 code: code.to_owned(),

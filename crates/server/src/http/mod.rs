@@ -2,6 +2,7 @@
 //! history fallback so client-side routes load on a refresh.
 
 mod auth;
+mod call;
 mod error;
 mod gateway;
 mod json;
@@ -9,6 +10,7 @@ mod keys;
 mod projects;
 mod query;
 mod rate_limit_headers;
+mod requests;
 mod session;
 mod users;
 
@@ -83,15 +85,25 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
     let api = Router::new()
         .merge(keys::router())
         .merge(projects::router())
+        .merge(requests::router())
         .merge(session::router())
         .merge(users::router())
         .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn(rate_limit_headers::add_headers));
+        .layer(axum::middleware::from_fn_with_state(
+            context.clone(),
+            call::track,
+        ));
     let web_app = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     Router::new()
         .route("/healthz", get(health))
-        .merge(gateway::router())
+        .route("/metrics", get(requests::metrics))
+        .merge(
+            gateway::router().layer(axum::middleware::from_fn_with_state(
+                context.clone(),
+                call::track,
+            )),
+        )
         .nest("/v1", api)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

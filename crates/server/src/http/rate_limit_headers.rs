@@ -3,41 +3,7 @@
 //! `RateLimit-Policy`.
 
 use crate::service::rate_limits::Decision;
-use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
-use std::sync::{Arc, Mutex};
-
-/// Where the extractor leaves its decision for the response.
-#[derive(Clone, Default)]
-pub struct DecisionSlot(Arc<Mutex<Option<Decision>>>);
-
-impl DecisionSlot {
-    pub fn put(&self, decision: Decision) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(decision);
-    }
-
-    fn take(&self) -> Option<Decision> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-    }
-}
-
-pub async fn add_headers(mut request: Request, next: Next) -> Response {
-    let slot = DecisionSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let mut response = next.run(request).await;
-    if let Some(decision) = slot.take() {
-        apply(response.headers_mut(), &decision);
-    }
-    response
-}
 
 pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
     // Rounded up: a client that waits until then is never early.

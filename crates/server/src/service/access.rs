@@ -197,23 +197,6 @@ pub async fn count_request(
         .await?)
 }
 
-/// Authenticates a key and counts the request against its limits: what every
-/// key-authenticated call goes through. A refusal by the limits is
-/// `Error::RateLimited`, carrying the decision for the headers.
-pub async fn admit_key(
-    services: &Services,
-    presented: &str,
-    now: DateTime<Utc>,
-) -> crate::error::Result<(AuthenticatedKey, Decision)> {
-    let key = authenticate_key(services, presented, now).await?;
-    let decision = count_request(services, &key, now).await?;
-    if decision.allowed {
-        Ok((key, decision))
-    } else {
-        Err(crate::error::Error::RateLimited(decision))
-    }
-}
-
 /// The session a cookie token opens, if it is live.
 pub async fn authenticate_session(
     services: &Services,

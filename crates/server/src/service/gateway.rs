@@ -2,36 +2,18 @@
 //! the presented key may go there with this method. The proxying itself is
 //! in `http::gateway`.
 
-use super::access::{self, AccessError, AuthenticatedKey};
+use super::access::{AccessError, AuthenticatedKey};
 use super::cache::CachedRoute;
-use super::rate_limits::Decision;
 use super::Services;
 use crate::error::{Error, Result};
 use crate::store::projects;
-use chrono::{DateTime, Utc};
 use keyscope_model::{FieldError, Scope};
 use std::sync::Arc;
 
-/// An admitted gateway call.
-pub struct Admitted {
-    pub upstream_url: String,
-    pub project_id: String,
-    pub key: AuthenticatedKey,
-    pub decision: Decision,
-}
-
-/// Authenticates, checks the key belongs to the project, checks the scope the
-/// method needs on the path, and counts the call against the key's limits.
-pub async fn admit(
-    services: &Services,
-    api_id: &str,
-    presented_key: Option<&str>,
-    method: &str,
-    path: &str,
-    now: DateTime<Utc>,
-) -> Result<Admitted> {
-    let route = match services.route_cache.get(api_id) {
-        Ok(route) => route,
+/// Where a gateway API ID leads: cached, forgotten when the project changes.
+pub async fn route(services: &Services, api_id: &str) -> Result<Arc<CachedRoute>> {
+    match services.route_cache.get(api_id) {
+        Ok(route) => Ok(route),
         Err(generation) => {
             let row = projects::find_by_api_id(services.store.pool(), api_id)
                 .await?
@@ -44,16 +26,20 @@ pub async fn admit(
             services
                 .route_cache
                 .insert(generation, api_id.to_owned(), route.clone());
-            route
+            Ok(route)
         }
-    };
-    let upstream_url = route.upstream_url.clone().ok_or_else(|| {
-        Error::NotFound(format!(
-            "the project behind /gateway/{api_id} has no upstream URL yet"
-        ))
-    })?;
-    let presented_key = presented_key.ok_or(AccessError::MissingKey)?;
-    let key = access::authenticate_key(services, presented_key, now).await?;
+    }
+}
+
+/// The upstream, if the key may call this project with this method on this
+/// path: a key of the project (or workspace-wide) with the method's scope on
+/// the path's resource.
+pub fn authorize<'a>(
+    route: &'a CachedRoute,
+    key: &AuthenticatedKey,
+    method: &str,
+    path: &str,
+) -> Result<&'a str> {
     if !key.belongs_to(&route.project_id, &route.workspace_id) {
         return Err(AccessError::UnknownKey.into());
     }
@@ -61,16 +47,10 @@ pub async fn admit(
     if !key.scopes.grants(&required) {
         return Err(AccessError::InsufficientScope { required }.into());
     }
-    let decision = access::count_request(services, &key, now).await?;
-    if !decision.allowed {
-        return Err(Error::RateLimited(decision));
-    }
-    Ok(Admitted {
-        upstream_url,
-        project_id: route.project_id.clone(),
-        key,
-        decision,
-    })
+    route
+        .upstream_url
+        .as_deref()
+        .ok_or_else(|| Error::NotFound("this project has no upstream URL yet".to_owned()))
 }
 
 /// An upstream base URL: `http://host[:port][/path]`, without query or

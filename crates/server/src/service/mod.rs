@@ -9,6 +9,7 @@ pub mod last_used;
 pub mod projects;
 pub mod quotas;
 pub mod rate_limits;
+pub mod request_log;
 pub mod sessions;
 pub mod users;
 
@@ -41,6 +42,7 @@ pub struct Services {
     pub rate_limiter: Arc<rate_limits::InMemoryRateLimiter>,
     pub key_cache: Arc<cache::ReadCache<cache::CachedKey>>,
     pub route_cache: Arc<cache::ReadCache<cache::CachedRoute>>,
+    pub recorder: Arc<request_log::Recorder>,
 }
 
 impl Services {
@@ -52,6 +54,7 @@ impl Services {
             master_key: Arc::new(master_key),
             key_cache: Arc::default(),
             route_cache: Arc::default(),
+            recorder: Arc::default(),
             last_used: Arc::new(last_used::LastUsed::default()),
             login_throttle: Arc::new(sessions::LoginThrottle::default()),
         }

@@ -1,17 +1,20 @@
 //! The request log's rows.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use keyscope_model::LogFilter;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// One answered request. Never holds the key's secret.
+#[derive(Debug, Clone)]
 pub struct RequestRecord {
     pub id: String,
     pub workspace_id: String,
     pub key_id: Option<String>,
     pub project_id: Option<String>,
     pub occurred_at: i64,
-    pub method: &'static str,
+    pub method: String,
     pub endpoint: String,
-    pub route: &'static str,
+    /// The route template (`/v1/keys/{id}`), or the path where there is none.
+    pub route: String,
     pub resource_id: Option<String>,
     pub outcome: &'static str,
     pub status_code: u16,
@@ -38,9 +41,9 @@ pub async fn insert_batch(
                 .push_bind(&record.key_id)
                 .push_bind(&record.project_id)
                 .push_bind(record.occurred_at)
-                .push_bind(record.method)
+                .push_bind(&record.method)
                 .push_bind(&record.endpoint)
-                .push_bind(record.route)
+                .push_bind(&record.route)
                 .push_bind(&record.resource_id)
                 .push_bind(record.outcome)
                 .push_bind(i64::from(record.status_code))
@@ -50,4 +53,83 @@ pub async fn insert_batch(
         builder.build().execute(&mut *connection).await?;
     }
     Ok(())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: String,
+    pub key_id: Option<String>,
+    pub project_id: Option<String>,
+    pub occurred_at: i64,
+    pub method: String,
+    pub endpoint: String,
+    pub route: String,
+    pub resource_id: Option<String>,
+    pub outcome: String,
+    pub status_code: i64,
+    pub latency_ms: i64,
+    pub client_ip: Option<String>,
+}
+
+/// One page of a workspace's log, newest first, after the cursor.
+pub async fn page(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    filter: &LogFilter,
+) -> sqlx::Result<Vec<RequestRow>> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT id, key_id, project_id, occurred_at, method, endpoint, route, resource_id, outcome,
+                status_code, latency_ms, client_ip
+         FROM requests WHERE workspace_id = ",
+    );
+    query.push_bind(workspace_id);
+    if let Some(key_id) = &filter.key_id {
+        query.push(" AND key_id = ").push_bind(key_id);
+    }
+    if let Some(project_id) = &filter.project_id {
+        query.push(" AND project_id = ").push_bind(project_id);
+    }
+    if let Some(resource_id) = &filter.resource_id {
+        query.push(" AND resource_id = ").push_bind(resource_id);
+    }
+    if let Some(from) = filter.from {
+        query
+            .push(" AND occurred_at >= ")
+            .push_bind(from.timestamp_millis());
+    }
+    if let Some(to) = filter.to {
+        query
+            .push(" AND occurred_at < ")
+            .push_bind(to.timestamp_millis());
+    }
+    if let Some(outcome) = filter.outcome {
+        query.push(" AND outcome = ").push_bind(outcome.as_str());
+    }
+    if let Some(method) = &filter.method {
+        query.push(" AND method = ").push_bind(method);
+    }
+    if let Some(endpoint) = &filter.endpoint {
+        // instr() rather than LIKE, so `%` and `_` in the text match themselves.
+        query
+            .push(" AND instr(endpoint, ")
+            .push_bind(endpoint)
+            .push(") > 0");
+    }
+    if let Some(code) = filter.response_code {
+        query.push(" AND status_code = ").push_bind(i64::from(code));
+    }
+    if let Some(cursor) = &filter.cursor {
+        query
+            .push(" AND (occurred_at < ")
+            .push_bind(cursor.occurred_at)
+            .push(" OR (occurred_at = ")
+            .push_bind(cursor.occurred_at)
+            .push(" AND id < ")
+            .push_bind(&cursor.id)
+            .push("))");
+    }
+    query
+        .push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        .push_bind(i64::from(filter.limit));
+    query.build_query_as().fetch_all(pool).await
 }

@@ -2,6 +2,7 @@
 //! over HTTP.
 
 mod access;
+mod binary;
 mod credentials;
 mod foundation;
 mod gateway;
@@ -9,4 +10,5 @@ mod helpers;
 mod keys;
 mod limits;
 mod operators;
+mod request_log;
 mod secret_hygiene;

@@ -2,72 +2,17 @@
 //! no database file, no log line and no API response; a Project Key is in no
 //! database file (it is sealed) and no log line.
 
+use crate::binary::Binary;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::fs::File;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_secret_appears_nowhere_after_it_is_created() {
     let data = tempfile::TempDir::new().expect("temporary directory");
-    let stdout_path = data.path().join("stdout.log");
-    let stderr_path = data.path().join("stderr.log");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_keyscope"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path().join("db"))
-        .arg("--web-dir")
-        .arg(data.path())
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::from(
-            File::create(&stdout_path).expect("stdout file"),
-        ))
-        .stderr(Stdio::from(
-            File::create(&stderr_path).expect("stderr file"),
-        ))
-        .spawn()
-        .expect("server starts");
-
-    let started = Instant::now();
-    let stdout = loop {
-        let text = std::fs::read_to_string(&stdout_path).unwrap_or_default();
-        if text.contains("listening on") {
-            break text;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let field = |label: &str| {
-        stdout
-            .lines()
-            .find_map(|line| line.trim().strip_prefix(label))
-            .map(|value| value.trim().trim_end_matches(')').to_owned())
-            .expect(label)
-    };
-    let address = field("keyscope: listening on")
-        .split_whitespace()
-        .next()
-        .expect("address")
-        .to_owned();
-    let (email, password) = (field("email:"), field("password:"));
-
-    let console = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let me: Value = console
-        .post(format!("{address}/v1/session"))
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .expect("signed in")
-        .json()
-        .await
-        .expect("me");
-    let csrf = me["data"]["csrf_token"].as_str().expect("csrf").to_owned();
+    let server = Binary::start(data.path(), "trace").await;
+    let address = server.address.clone();
+    let (console, csrf) = server.owner().await;
     let created: Value = console
         .post(format!("{address}/v1/keys"))
         .header("X-CSRF-Token", &csrf)
@@ -140,11 +85,12 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
 
     // Let the last-used writer run, then stop the server as an operator would.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .expect("signalled");
-    let exited = server.wait().expect("server exits");
+    let (stdout_path, stderr_path, data_dir) = (
+        server.stdout_path.clone(),
+        server.stderr_path.clone(),
+        server.data_dir.clone(),
+    );
+    let exited = server.terminate();
     assert!(exited.success(), "graceful shutdown: {exited:?}");
 
     let logs = std::fs::read_to_string(&stderr_path).expect("log");
@@ -157,7 +103,7 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
     assert!(!answers.contains(&secret), "secret in an API answer");
     let stdout = std::fs::read_to_string(&stdout_path).expect("stdout");
     assert!(!stdout.contains(&secret), "secret on stdout");
-    for entry in std::fs::read_dir(data.path().join("db")).expect("data directory") {
+    for entry in std::fs::read_dir(&data_dir).expect("data directory") {
         let path = entry.expect("entry").path();
         let bytes = std::fs::read(&path).expect("database file");
         assert!(

@@ -1,0 +1,115 @@
+//! Around every `/v1` and gateway call: the rate-limit headers, and the
+//! request record of each call made with a key.
+
+use super::{rate_limit_headers, ApiContext};
+use crate::service::access::AuthenticatedKey;
+use crate::service::rate_limits::Decision;
+use crate::service::request_log::RequestRecord;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use keyscope_model::requests::resource_id_of;
+use keyscope_model::Outcome;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// What the handler learned about the call, for the response and the log.
+#[derive(Default)]
+struct Learned {
+    decision: Option<Decision>,
+    key: Option<AuthenticatedKey>,
+    /// The call a verify request describes (method, endpoint, the status
+    /// it would get), logged instead of the verify call itself.
+    described: Option<(String, String, u16)>,
+}
+
+#[derive(Clone, Default)]
+pub struct CallSlot(Arc<Mutex<Learned>>);
+
+impl CallSlot {
+    fn with<T>(&self, change: impl FnOnce(&mut Learned) -> T) -> T {
+        change(
+            &mut self
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    pub fn key(&self, key: &AuthenticatedKey) {
+        self.with(|learned| learned.key = Some(key.clone()));
+    }
+
+    pub fn decision(&self, decision: Decision) {
+        self.with(|learned| learned.decision = Some(decision));
+    }
+
+    pub fn describes(&self, method: String, endpoint: String, status: u16) {
+        self.with(|learned| learned.described = Some((method, endpoint, status)));
+    }
+}
+
+pub async fn track(
+    State(context): State<ApiContext>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let slot = CallSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let method = request.method().as_str().to_owned();
+    let endpoint = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let client_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip().to_string());
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+
+    let mut response = next.run(request).await;
+
+    let learned = std::mem::take(
+        &mut *slot
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    if let Some(decision) = &learned.decision {
+        rate_limit_headers::apply(response.headers_mut(), decision);
+    }
+    if let Some(key) = learned.key {
+        let (method, endpoint, route, status) = match learned.described {
+            Some((method, endpoint, status)) => (method, endpoint.clone(), endpoint, status),
+            None => (
+                method,
+                endpoint.clone(),
+                route.unwrap_or(endpoint),
+                response.status().as_u16(),
+            ),
+        };
+        context.services.recorder.record(RequestRecord {
+            id: request_id.unwrap_or_else(|| format!("req_{}", ulid::Ulid::new())),
+            workspace_id: key.workspace_id,
+            key_id: Some(key.id),
+            project_id: key.project_id,
+            occurred_at: chrono::Utc::now().timestamp_millis(),
+            resource_id: resource_id_of(&endpoint),
+            method,
+            endpoint,
+            route,
+            outcome: Outcome::of_status(status).as_str(),
+            status_code: status,
+            latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            client_ip,
+        });
+    }
+    response
+}

@@ -1,0 +1,55 @@
+//! `/v1/requests`: the request log, filtered, newest first, by cursor; and
+//! `/metrics` for operators.
+
+use super::{query, ApiContext};
+use crate::error::Result;
+use crate::service::access::Caller;
+use crate::service::request_log;
+use axum::extract::{RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use keyscope_model::{LogFilter, LogPage, Permission, Scope};
+use std::sync::atomic::Ordering;
+
+pub fn router() -> Router<ApiContext> {
+    Router::new().route("/requests", get(log))
+}
+
+async fn log(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    RawQuery(raw_query): RawQuery,
+) -> Result<Json<LogPage>> {
+    caller.require(&Scope::on(Permission::Read, "usage"))?;
+    let pairs = query::pairs(raw_query.as_deref());
+    let filter = LogFilter::parse(query::as_str_pairs(&pairs))?;
+    Ok(Json(
+        request_log::page(&context.services.store, caller.workspace_id(), &filter).await?,
+    ))
+}
+
+/// Prometheus text: the request log's queue, including what it dropped.
+pub async fn metrics(State(context): State<ApiContext>) -> String {
+    let recorder = &context.services.recorder;
+    let counter = |name: &str, help: &str, value: u64| {
+        format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n")
+    };
+    [
+        counter(
+            "keyscope_request_records_queued_total",
+            "Request records put on the log queue.",
+            recorder.queued.load(Ordering::Relaxed),
+        ),
+        counter(
+            "keyscope_request_records_written_total",
+            "Request records written to the store.",
+            recorder.written.load(Ordering::Relaxed),
+        ),
+        counter(
+            "keyscope_request_records_dropped_total",
+            "Request records dropped because the queue was full or a write failed.",
+            recorder.dropped.load(Ordering::Relaxed),
+        ),
+    ]
+    .concat()
+}

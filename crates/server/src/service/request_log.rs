@@ -1,0 +1,152 @@
+//! Recording every key-authenticated request without making the answer wait
+//! on the database: records go onto a bounded queue, and one writer inserts
+//! whatever has queued up in a single transaction.
+//!
+//! When the queue is full the record is dropped and counted
+//! (`keyscope_request_records_dropped_total` in `/metrics`): under an
+//! overload, answering callers matters more than logging every call, and a
+//! counted gap is honest. Graceful shutdown drains the queue, so every answered
+//! request is stored; records are written as they come, so a crash loses at
+//! most the last batch (well under a second).
+
+use crate::store::{requests, Store};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+
+pub use requests::RequestRecord;
+
+pub const QUEUE_CAPACITY: usize = 65_536;
+const MAX_BATCH: usize = 5_000;
+
+pub struct Recorder {
+    sender: mpsc::Sender<RequestRecord>,
+    receiver: Mutex<Option<mpsc::Receiver<RequestRecord>>>,
+    pub queued: AtomicU64,
+    pub dropped: AtomicU64,
+    pub written: AtomicU64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        Self {
+            sender,
+            receiver: Mutex::new(Some(receiver)),
+            queued: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Recorder {
+    /// Never waits: a full queue drops the record and counts it.
+    pub fn record(&self, record: RequestRecord) {
+        match self.sender.try_send(record) {
+            Ok(()) => {
+                self.queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Writes records until `stop` completes, then drains what is queued.
+    pub async fn run(&self, store: Store, stop: impl std::future::Future<Output = ()>) {
+        let Some(mut receiver) = self
+            .receiver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+        else {
+            tracing::error!("the request log writer was started twice");
+            return;
+        };
+        tokio::pin!(stop);
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        loop {
+            tokio::select! {
+                received = receiver.recv_many(&mut batch, MAX_BATCH) => {
+                    if received == 0 {
+                        break;
+                    }
+                    self.write(&store, &mut batch).await;
+                }
+                () = &mut stop => {
+                    receiver.close();
+                    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                        self.write(&store, &mut batch).await;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn write(&self, store: &Store, batch: &mut Vec<RequestRecord>) {
+        let result = async {
+            let mut transaction = store.pool().begin().await?;
+            requests::insert_batch(&mut transaction, batch).await?;
+            transaction.commit().await
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                self.written
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            }
+            Err(error) => {
+                // Counted as dropped: the log says so instead of retrying forever.
+                self.dropped
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                tracing::error!(%error, records = batch.len(), "could not write request records");
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// A page of the caller's workspace log, newest first.
+pub async fn page(
+    store: &Store,
+    workspace_id: &str,
+    filter: &keyscope_model::LogFilter,
+) -> crate::error::Result<keyscope_model::LogPage> {
+    use keyscope_model::{Cursor, LogPage, Outcome, RequestEntry};
+    let rows = requests::page(store.pool(), workspace_id, filter).await?;
+    let next_cursor = (rows.len() == filter.limit as usize)
+        .then(|| {
+            rows.last().map(|row| {
+                Cursor {
+                    occurred_at: row.occurred_at,
+                    id: row.id.clone(),
+                }
+                .encode()
+            })
+        })
+        .flatten();
+    let data = rows
+        .into_iter()
+        .map(|row| RequestEntry {
+            timestamp: keyscope_model::timestamp::from_millis(row.occurred_at),
+            outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Failed),
+            response_code: u16::try_from(row.status_code).unwrap_or(0),
+            latency_ms: u32::try_from(row.latency_ms).unwrap_or(0),
+            id: row.id,
+            key_id: row.key_id,
+            project_id: row.project_id,
+            method: row.method,
+            endpoint: row.endpoint,
+            route: row.route,
+            resource_id: row.resource_id,
+            client_ip: row.client_ip,
+        })
+        .collect();
+    Ok(LogPage {
+        success: true,
+        data,
+        next_cursor,
+    })
+}

@@ -1,0 +1,111 @@
+//! The real `keyscope` binary as a child process, for what only a process
+//! shows: its log output and its behaviour on SIGTERM.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Binary {
+    child: Child,
+    pub address: String,
+    pub owner_email: String,
+    pub owner_password: String,
+    pub stdout_path: PathBuf,
+    pub stderr_path: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Binary {
+    /// Starts `keyscope serve` on a free port with its files under `root`.
+    pub async fn start(root: &Path, rust_log: &str) -> Binary {
+        let stdout_path = root.join("stdout.log");
+        let stderr_path = root.join("stderr.log");
+        let data_dir = root.join("db");
+        let child = Command::new(env!("CARGO_BIN_EXE_keyscope"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .arg("--web-dir")
+            .arg(root)
+            .env("RUST_LOG", rust_log)
+            .stdout(Stdio::from(
+                File::create(&stdout_path).expect("stdout file"),
+            ))
+            .stderr(Stdio::from(
+                File::create(&stderr_path).expect("stderr file"),
+            ))
+            .spawn()
+            .expect("server starts");
+        let started = Instant::now();
+        let stdout = loop {
+            let text = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+            if text.contains("listening on") {
+                break text;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start: {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let field = |label: &str| {
+            stdout
+                .lines()
+                .find_map(|line| line.trim().strip_prefix(label))
+                .map(|value| value.trim().trim_end_matches(')').to_owned())
+                .expect(label)
+        };
+        let address = field("keyscope: listening on")
+            .split_whitespace()
+            .next()
+            .expect("address")
+            .to_owned();
+        Binary {
+            child,
+            address,
+            owner_email: field("email:"),
+            owner_password: field("password:"),
+            stdout_path,
+            stderr_path,
+            data_dir,
+        }
+    }
+
+    /// A cookie-holding client signed in as the owner, and the CSRF token.
+    pub async fn owner(&self) -> (reqwest::Client, String) {
+        let console = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let me: serde_json::Value = console
+            .post(format!("{}/v1/session", self.address))
+            .json(
+                &serde_json::json!({ "email": self.owner_email, "password": self.owner_password }),
+            )
+            .send()
+            .await
+            .expect("signed in")
+            .json()
+            .await
+            .expect("me");
+        let csrf = me["data"]["csrf_token"].as_str().expect("csrf").to_owned();
+        (console, csrf)
+    }
+
+    pub fn sigterm(&self) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("signalled");
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        self.sigterm();
+        self.child.wait().expect("server exits")
+    }
+
+    pub fn wait(mut self) -> ExitStatus {
+        self.child.wait().expect("server exits")
+    }
+}

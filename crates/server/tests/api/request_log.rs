@@ -1,0 +1,296 @@
+//! The request log over real HTTP: every key call recorded, filters exact,
+//! cursor pages stable while records arrive, nothing lost at shutdown.
+
+use crate::helpers::{error_of, spawn_app, spawn_demo_app, As, ConsoleUser, TestApp};
+use keyscope_model::{ErrorCode, LogPage, Outcome};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::Duration;
+
+async fn log(app: &TestApp, owner: &ConsoleUser, query: &str) -> LogPage {
+    let response = app
+        .call(
+            As::Console(owner),
+            Method::GET,
+            &format!("/v1/requests?{query}"),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.expect("log page")
+}
+
+/// Waits for the writer: records are stored just after the answer.
+async fn log_with(app: &TestApp, owner: &ConsoleUser, query: &str, count: usize) -> LogPage {
+    for _ in 0..50 {
+        let page = log(app, owner, query).await;
+        if page.data.len() >= count {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {count} records for {query}");
+}
+
+#[tokio::test]
+async fn every_key_call_is_recorded_with_its_outcome() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let key = app
+        .create_key(&owner, json!({ "name": "logged", "scopes": ["read"] }))
+        .await;
+    let listed = app.list_keys_with(&key.secret).await;
+    let listed_id = listed.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let refused = app
+        .call(
+            As::Key(&key.secret),
+            Method::POST,
+            "/v1/keys",
+            Some(json!({ "name": "x" })),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let detail = app
+        .call(
+            As::Key(&key.secret),
+            Method::GET,
+            &format!("/v1/keys/{}", key.key.id),
+            None,
+        )
+        .await;
+    assert_eq!(detail.status(), 200);
+
+    let page = log_with(&app, &owner, &format!("key_id={}", key.key.id), 3).await;
+    assert_eq!(page.data.len(), 3, "console calls are not key calls");
+    let [newest, middle, oldest] = [&page.data[0], &page.data[1], &page.data[2]];
+    assert!(newest.timestamp >= middle.timestamp && middle.timestamp >= oldest.timestamp);
+    assert_eq!(oldest.id, listed_id, "the log's id is the X-Request-Id");
+    assert_eq!(
+        (oldest.outcome, oldest.response_code),
+        (Outcome::Completed, 200)
+    );
+    assert_eq!(
+        (middle.method.as_str(), middle.outcome, middle.response_code),
+        ("POST", Outcome::Forbidden, 403)
+    );
+    assert_eq!(newest.route, "/v1/keys/{id}");
+    assert_eq!(newest.resource_id.as_deref(), Some(key.key.id.as_str()));
+    assert_eq!(newest.client_ip.as_deref(), Some("127.0.0.1"));
+
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        metrics.contains("keyscope_request_records_written_total 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("keyscope_request_records_dropped_total 0"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn each_filter_alone_and_combined_returns_exactly_the_matching_records() {
+    let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
+    let pool = app.services.store.pool();
+    // A key and a resource with enough records to filter, few enough for one page.
+    let key_id: String = sqlx::query_scalar(
+        "SELECT key_id FROM requests GROUP BY key_id HAVING COUNT(*) BETWEEN 1000 AND 5000 ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("a moderately busy key");
+    let resource_id: String = sqlx::query_scalar(
+        "SELECT resource_id FROM requests WHERE resource_id IS NOT NULL GROUP BY resource_id
+         HAVING COUNT(*) BETWEEN 2 AND 900 ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("a resource");
+    let week_ago = chrono::Utc::now() - chrono::Duration::days(7);
+    let from = keyscope_model::timestamp::format(&week_ago);
+    let cases: Vec<(String, String)> = vec![
+        (
+            format!("key_id={key_id}&status=rate_limited"),
+            format!("key_id = '{key_id}' AND outcome = 'rate_limited'"),
+        ),
+        (
+            format!("resource_id={resource_id}"),
+            format!("resource_id = '{resource_id}'"),
+        ),
+        (
+            format!("key_id={key_id}&method=GET&response_code=404"),
+            format!("key_id = '{key_id}' AND method = 'GET' AND status_code = 404"),
+        ),
+        (
+            format!("key_id={key_id}&from={from}&status=failed"),
+            format!(
+                "key_id = '{key_id}' AND occurred_at >= {} AND outcome = 'failed'",
+                week_ago.timestamp_millis()
+            ),
+        ),
+        (
+            "endpoint=/v1/stations/&method=DELETE".to_owned(),
+            "instr(endpoint, '/v1/stations/') > 0 AND method = 'DELETE'".to_owned(),
+        ),
+    ];
+    for (query, condition) in cases {
+        let expected: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM requests WHERE {condition} ORDER BY occurred_at DESC, id DESC"
+        ))
+        .fetch_all(pool)
+        .await
+        .expect("expected ids");
+        assert!(
+            !expected.is_empty() && expected.len() < 1_000,
+            "{query}: {} rows make a poor case",
+            expected.len()
+        );
+        let page = log(&app, &owner, &format!("{query}&limit=1000")).await;
+        let got: Vec<String> = page.data.into_iter().map(|entry| entry.id).collect();
+        assert_eq!(got, expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn pages_neither_skip_nor_repeat_while_new_records_arrive() {
+    let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
+    let key = app
+        .create_key(&owner, json!({ "name": "busy", "plan": "enterprise" }))
+        .await;
+    let existing: HashSet<String> = sqlx::query_scalar("SELECT id FROM requests")
+        .fetch_all(app.services.store.pool())
+        .await
+        .expect("ids")
+        .into_iter()
+        .collect();
+    let mut seen = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(cursor) => format!("limit=1000&cursor={cursor}"),
+            None => "limit=1000".to_owned(),
+        };
+        let page = log(&app, &owner, &query).await;
+        for entry in &page.data {
+            assert!(seen.insert(entry.id.clone()), "{} repeated", entry.id);
+        }
+        // New records land while we page.
+        for _ in 0..3 {
+            app.list_keys_with(&key.secret).await;
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert!(
+        existing.is_subset(&seen),
+        "{} of {} earlier records skipped",
+        existing.difference(&seen).count(),
+        existing.len()
+    );
+}
+
+#[tokio::test]
+async fn bad_filters_get_400_naming_the_field() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    for (query, field) in [
+        ("status=exploded", "status"),
+        ("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to"),
+        ("cursor=not-a-cursor", "cursor"),
+        ("response_code=abc", "response_code"),
+        ("colour=red", "colour"),
+    ] {
+        let response = app
+            .call(
+                As::Console(&owner),
+                Method::GET,
+                &format!("/v1/requests?{query}"),
+                None,
+            )
+            .await;
+        let (status, error) = error_of(response).await;
+        assert_eq!(
+            (status, error.code),
+            (400, ErrorCode::ValidationError),
+            "{query}"
+        );
+        assert_eq!(
+            error.details.expect("details")["field"],
+            Value::from(field),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sigterm_under_load_loses_no_answered_request() {
+    let root = tempfile::TempDir::new().expect("temporary directory");
+    let server = crate::binary::Binary::start(root.path(), "warn").await;
+    let (console, csrf) = server.owner().await;
+    let created: Value = console
+        .post(format!("{}/v1/keys", server.address))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({ "name": "load", "rate_limit_per_minute": 100_000_000 }))
+        .send()
+        .await
+        .expect("created")
+        .json()
+        .await
+        .expect("key");
+    let secret = created["data"]["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let key_id = created["data"]["key"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // 16 clients call as fast as they can until the server goes away.
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (url, secret) = (format!("{}/v1/key", server.address), secret.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut answered = 0u64;
+                while let Ok(response) = client.get(&url).bearer_auth(&secret).send().await {
+                    if response.bytes().await.is_ok() {
+                        answered += 1;
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    server.sigterm();
+    let mut answered = 0;
+    for client in clients {
+        answered += client.await.expect("client");
+    }
+    let exited = server.wait();
+    assert!(exited.success(), "{exited:?}");
+    assert!(answered > 100, "the load was real: {answered} answers");
+
+    let database = root.path().join("db").join("keyscope.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("database");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE key_id = $1")
+        .bind(&key_id)
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(
+        stored as u64, answered,
+        "requests answered = records stored"
+    );
+}
