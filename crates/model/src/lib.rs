@@ -13,6 +13,7 @@ pub mod projects;
 pub mod requests;
 pub mod scopes;
 pub mod timestamp;
+pub mod usage;
 
 pub use auth::{LoginRequest, Me, Role, VerifyRequest, VerifyResponse};
 pub use envelope::{
@@ -29,3 +30,4 @@ pub use pagination::PageRequest;
 pub use projects::{CreateProjectRequest, Project, ProjectCredentials, UpdateProjectRequest};
 pub use requests::{Cursor, LogFilter, LogPage, Outcome, RequestEntry};
 pub use scopes::{Permission, Scope, ScopeSet};
+pub use usage::{Count, Granularity, Point, Totals, UsageQuery, UsageSummary};

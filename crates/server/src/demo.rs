@@ -7,7 +7,7 @@
 //! shown, so no demo key can be used against a real deployment.
 
 use crate::secrets;
-use crate::store::{self, keys, projects, requests, Store};
+use crate::store::{self, keys, projects, requests, rollups, Store};
 use chrono::{DateTime, Duration, Timelike, Utc};
 use keyscope_model::{Scope, ScopeSet};
 use rand::rngs::StdRng;
@@ -433,6 +433,7 @@ pub async fn seed_if_empty(
         .await?;
     }
     requests::insert_batch(&mut transaction, &records).await?;
+    rollups::add(&mut transaction, &records).await?;
     transaction.commit().await?;
     Ok(Some(DemoSummary {
         projects: PROJECTS.len(),

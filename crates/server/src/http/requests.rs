@@ -1,18 +1,20 @@
-//! `/v1/requests`: the request log, filtered, newest first, by cursor; and
-//! `/metrics` for operators.
+//! `/v1/requests`: the request log, filtered, newest first, by cursor;
+//! `/v1/usage`: summaries from the rollups; and `/metrics` for operators.
 
 use super::{query, ApiContext};
 use crate::error::Result;
 use crate::service::access::Caller;
-use crate::service::request_log;
+use crate::service::{request_log, usage};
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use keyscope_model::{LogFilter, LogPage, Permission, Scope};
+use keyscope_model::{LogFilter, LogPage, Permission, Response, Scope, UsageQuery, UsageSummary};
 use std::sync::atomic::Ordering;
 
 pub fn router() -> Router<ApiContext> {
-    Router::new().route("/requests", get(log))
+    Router::new()
+        .route("/requests", get(log))
+        .route("/usage", get(usage))
 }
 
 async fn log(
@@ -26,6 +28,20 @@ async fn log(
     Ok(Json(
         request_log::page(&context.services.store, caller.workspace_id(), &filter).await?,
     ))
+}
+
+/// Totals, breakdowns and a zero-filled series for a key, a project or the
+/// whole workspace.
+async fn usage(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    RawQuery(raw_query): RawQuery,
+) -> Result<Json<Response<UsageSummary>>> {
+    caller.require(&Scope::on(Permission::Read, "usage"))?;
+    let pairs = query::pairs(raw_query.as_deref());
+    let usage_query = UsageQuery::parse(query::as_str_pairs(&pairs), chrono::Utc::now())?;
+    let summary = usage::summary(&context.services, caller.workspace_id(), &usage_query).await?;
+    Ok(Json(Response::new(summary)))
 }
 
 /// Prometheus text: the request log's queue, including what it dropped.

@@ -11,6 +11,7 @@ pub mod quotas;
 pub mod rate_limits;
 pub mod request_log;
 pub mod sessions;
+pub mod usage;
 pub mod users;
 
 use crate::store::Store;

@@ -9,7 +9,7 @@
 //! request is stored; records are written as they come, so a crash loses at
 //! most the last batch (well under a second).
 
-use crate::store::{requests, Store};
+use crate::store::{requests, rollups, Store};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
@@ -89,6 +89,7 @@ impl Recorder {
         let result = async {
             let mut transaction = store.pool().begin().await?;
             requests::insert_batch(&mut transaction, batch).await?;
+            rollups::add(&mut transaction, batch).await?;
             transaction.commit().await
         }
         .await;

@@ -7,6 +7,7 @@ pub mod counters;
 pub mod keys;
 pub mod projects;
 pub mod requests;
+pub mod rollups;
 pub mod sessions;
 pub mod workspaces;
 

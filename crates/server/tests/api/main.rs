@@ -12,3 +12,4 @@ mod limits;
 mod operators;
 mod request_log;
 mod secret_hygiene;
+mod usage;
