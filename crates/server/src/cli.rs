@@ -77,6 +77,9 @@ struct ServeArgs {
     /// X-Forwarded-Proto header a TLS-terminating proxy sets).
     #[arg(long, env = "KEYSCOPE_REQUIRE_HTTPS")]
     require_https: bool,
+    /// Days of request records to keep; rollups are kept regardless.
+    #[arg(long, env = "KEYSCOPE_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
+    retention_days: u32,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -156,6 +159,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_keys_per_project: args.max_keys_per_project,
         },
         master_key_hex: args.data.master_key,
+        retention_days: args.retention_days,
         gateway: GatewaySettings {
             timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
             require_https: args.require_https,

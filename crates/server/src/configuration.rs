@@ -21,4 +21,6 @@ pub struct Settings {
     /// 64 hex characters; when absent, `master.key` in the data directory.
     pub master_key_hex: Option<String>,
     pub gateway: crate::http::GatewaySettings,
+    /// Request records older than this many days are deleted.
+    pub retention_days: u32,
 }

@@ -18,6 +18,7 @@ pub struct Application {
     /// What this start created, for the caller to report once.
     pub started: Started,
     pub services: Services,
+    retention_days: u32,
 }
 
 pub struct Started {
@@ -54,6 +55,7 @@ impl Application {
                 demo,
             },
             services,
+            retention_days: settings.retention_days,
         })
     }
 
@@ -94,6 +96,11 @@ impl Application {
             let stop = stopped();
             async move { recorder.run(store, stop).await }
         });
+        let retention = tokio::spawn(crate::service::request_log::run_retention(
+            self.services.store.clone(),
+            self.retention_days,
+            stopped(),
+        ));
         axum::serve(
             self.listener,
             self.router
@@ -105,6 +112,7 @@ impl Application {
         last_used_writer.await?;
         counter_writer.await?;
         record_writer.await?;
+        retention.await?;
         self.services.store.close().await;
         Ok(())
     }

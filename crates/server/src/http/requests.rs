@@ -8,12 +8,15 @@ use crate::service::{request_log, usage};
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use keyscope_model::{LogFilter, LogPage, Permission, Response, Scope, UsageQuery, UsageSummary};
+use keyscope_model::{
+    LogFilter, LogPage, Permission, RequestEntry, Response, Scope, UsageQuery, UsageSummary,
+};
 use std::sync::atomic::Ordering;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/requests", get(log))
+        .route("/requests/{id}", get(one))
         .route("/usage", get(usage))
 }
 
@@ -28,6 +31,16 @@ async fn log(
     Ok(Json(
         request_log::page(&context.services.store, caller.workspace_id(), &filter).await?,
     ))
+}
+
+async fn one(
+    State(context): State<ApiContext>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Response<RequestEntry>>> {
+    caller.require(&Scope::on(Permission::Read, "usage"))?;
+    let entry = request_log::get(&context.services.store, caller.workspace_id(), &id).await?;
+    Ok(Json(Response::new(entry)))
 }
 
 /// Totals, breakdowns and a zero-filled series for a key, a project or the

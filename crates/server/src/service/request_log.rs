@@ -115,7 +115,7 @@ pub async fn page(
     workspace_id: &str,
     filter: &keyscope_model::LogFilter,
 ) -> crate::error::Result<keyscope_model::LogPage> {
-    use keyscope_model::{Cursor, LogPage, Outcome, RequestEntry};
+    use keyscope_model::{Cursor, LogPage};
     let rows = requests::page(store.pool(), workspace_id, filter).await?;
     let next_cursor = (rows.len() == filter.limit as usize)
         .then(|| {
@@ -128,26 +128,80 @@ pub async fn page(
             })
         })
         .flatten();
-    let data = rows
-        .into_iter()
-        .map(|row| RequestEntry {
-            timestamp: keyscope_model::timestamp::from_millis(row.occurred_at),
-            outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Failed),
-            response_code: u16::try_from(row.status_code).unwrap_or(0),
-            latency_ms: u32::try_from(row.latency_ms).unwrap_or(0),
-            id: row.id,
-            key_id: row.key_id,
-            project_id: row.project_id,
-            method: row.method,
-            endpoint: row.endpoint,
-            route: row.route,
-            resource_id: row.resource_id,
-            client_ip: row.client_ip,
-        })
-        .collect();
+    let data = rows.into_iter().map(entry).collect();
     Ok(LogPage {
         success: true,
         data,
         next_cursor,
     })
+}
+
+/// One record of the caller's workspace.
+pub async fn get(
+    store: &Store,
+    workspace_id: &str,
+    id: &str,
+) -> crate::error::Result<keyscope_model::RequestEntry> {
+    requests::get(store.pool(), workspace_id, id)
+        .await?
+        .map(entry)
+        .ok_or_else(|| crate::error::Error::NotFound(format!("no request {id} in this workspace")))
+}
+
+fn entry(row: requests::RequestRow) -> keyscope_model::RequestEntry {
+    use keyscope_model::{Outcome, RequestEntry};
+    RequestEntry {
+        timestamp: keyscope_model::timestamp::from_millis(row.occurred_at),
+        outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Failed),
+        response_code: u16::try_from(row.status_code).unwrap_or(0),
+        latency_ms: u32::try_from(row.latency_ms).unwrap_or(0),
+        id: row.id,
+        key_id: row.key_id,
+        project_id: row.project_id,
+        method: row.method,
+        endpoint: row.endpoint,
+        route: row.route,
+        resource_id: row.resource_id,
+        client_ip: row.client_ip,
+    }
+}
+
+/// Deletes records older than `days` in small batches until none are left;
+/// rollups stay, so the long view survives. Returns how many went.
+pub async fn sweep(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    days: u32,
+) -> anyhow::Result<u64> {
+    const BATCH: i64 = 5_000;
+    let before = (now - chrono::Duration::days(i64::from(days))).timestamp_millis();
+    let mut deleted = 0;
+    loop {
+        let gone = requests::delete_older_than(store.pool(), before, BATCH).await?;
+        deleted += gone;
+        if gone < BATCH as u64 {
+            return Ok(deleted);
+        }
+        // Let the log writer in between batches.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Sweeps shortly after start and then hourly, until `stop` completes.
+pub async fn run_retention(store: Store, days: u32, stop: impl std::future::Future<Output = ()>) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(3_600));
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = &mut stop => return,
+        }
+        match sweep(&store, chrono::Utc::now(), days).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, days, "request log retention"),
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "request log retention failed")
+            }
+        }
+    }
 }

@@ -133,3 +133,32 @@ pub async fn page(
         .push_bind(i64::from(filter.limit));
     query.build_query_as().fetch_all(pool).await
 }
+
+pub async fn get(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<RequestRow>> {
+    sqlx::query_as(
+        "SELECT id, key_id, project_id, occurred_at, method, endpoint, route, resource_id, outcome,
+                status_code, latency_ms, client_ip
+         FROM requests WHERE workspace_id = $1 AND id = $2",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Deletes up to `batch` records older than `before`; returns how many.
+/// Small batches keep each write transaction short next to the log writer.
+pub async fn delete_older_than(pool: &SqlitePool, before: i64, batch: i64) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE occurred_at < $1 LIMIT $2)",
+    )
+    .bind(before)
+    .bind(batch)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -74,6 +74,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         secure_cookies: false,
         limits: options.limits,
         master_key_hex: None,
+        retention_days: 90,
         gateway: options.gateway,
     };
     let mut application = Application::build(&settings)

@@ -294,3 +294,70 @@ async fn sigterm_under_load_loses_no_answered_request() {
         "requests answered = records stored"
     );
 }
+
+#[tokio::test]
+async fn one_record_is_read_by_its_request_id() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let key = app.create_key(&owner, json!({ "name": "single" })).await;
+    let response = app.list_keys_with(&key.secret).await;
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    log_with(&app, &owner, &format!("key_id={}", key.key.id), 1).await;
+    let found: Value = app
+        .call(
+            As::Console(&owner),
+            Method::GET,
+            &format!("/v1/requests/{request_id}"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("record");
+    assert_eq!(found["data"]["id"], request_id.as_str());
+    assert_eq!(found["data"]["key_id"], key.key.id.as_str());
+    let missing = app
+        .call(
+            As::Console(&owner),
+            Method::GET,
+            "/v1/requests/req_NOPE",
+            None,
+        )
+        .await;
+    assert_eq!(error_of(missing).await.0, 404);
+}
+
+#[tokio::test]
+async fn retention_deletes_old_records_and_keeps_the_rollups() {
+    let (app, _data) = spawn_demo_app().await;
+    let pool = app.services.store.pool();
+    let rollup_total = || async {
+        sqlx::query_scalar::<_, i64>("SELECT SUM(count) FROM usage_hourly")
+            .fetch_one(pool)
+            .await
+            .expect("sum")
+    };
+    let before = rollup_total().await;
+    let now = chrono::Utc::now();
+    let deleted = keyscope_server::service::request_log::sweep(&app.services.store, now, 10)
+        .await
+        .expect("swept");
+    assert!(
+        deleted > 10_000,
+        "two thirds of the demo are older than 10 days: {deleted}"
+    );
+    let oldest: i64 = sqlx::query_scalar("SELECT MIN(occurred_at) FROM requests")
+        .fetch_one(pool)
+        .await
+        .expect("oldest");
+    assert!(oldest >= (now - chrono::Duration::days(10)).timestamp_millis());
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests")
+        .fetch_one(pool)
+        .await
+        .expect("count");
+    assert_eq!(left as u64 + deleted, 50_000);
+    assert_eq!(rollup_total().await, before, "the long view stays");
+}
