@@ -4,6 +4,7 @@
 mod auth;
 mod call;
 mod error;
+mod export;
 mod gateway;
 mod json;
 mod keys;

@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/requests", get(log))
+        .route("/requests/export", get(super::export::export))
         .route("/requests/{id}", get(one))
         .route("/usage", get(usage))
 }

@@ -361,3 +361,66 @@ async fn retention_deletes_old_records_and_keeps_the_rollups() {
     assert_eq!(left as u64 + deleted, 50_000);
     assert_eq!(rollup_total().await, before, "the long view stays");
 }
+
+#[tokio::test]
+async fn the_filtered_log_exports_as_csv_and_ndjson() {
+    let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
+    let pool = app.services.store.pool();
+    let all = app
+        .call(
+            As::Console(&owner),
+            Method::GET,
+            "/v1/requests/export?format=csv",
+            None,
+        )
+        .await;
+    assert_eq!(all.status(), 200);
+    assert_eq!(all.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = all.text().await.expect("csv");
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .expect("header")
+        .starts_with("id,timestamp,key_id"));
+    assert_eq!(lines.count(), 50_000, "every record, streamed page by page");
+
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM requests WHERE outcome = 'failed' AND method = 'DELETE'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("count");
+    let ndjson = app
+        .call(
+            As::Console(&owner),
+            Method::GET,
+            "/v1/requests/export?format=ndjson&status=failed&method=DELETE",
+            None,
+        )
+        .await
+        .text()
+        .await
+        .expect("ndjson");
+    let entries: Vec<keyscope_model::RequestEntry> = ndjson
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON record a line"))
+        .collect();
+    assert_eq!(entries.len() as i64, failed);
+    assert!(entries
+        .iter()
+        .all(|entry| entry.outcome == Outcome::Failed && entry.method == "DELETE"));
+
+    let bad = app
+        .call(
+            As::Console(&owner),
+            Method::GET,
+            "/v1/requests/export?format=xml",
+            None,
+        )
+        .await;
+    assert_eq!(
+        error_of(bad).await.1.details.expect("details")["field"],
+        "format"
+    );
+}
