@@ -8,6 +8,7 @@ mod export;
 mod gateway;
 mod json;
 mod keys;
+mod live;
 mod projects;
 mod query;
 mod rate_limit_headers;

@@ -17,6 +17,7 @@ pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/requests", get(log))
         .route("/requests/export", get(super::export::export))
+        .route("/requests/live", get(super::live::live))
         .route("/requests/{id}", get(one))
         .route("/usage", get(usage))
 }

@@ -21,6 +21,8 @@ const MAX_BATCH: usize = 5_000;
 
 pub struct Recorder {
     sender: mpsc::Sender<RequestRecord>,
+    /// Records just written, for live views; slow listeners miss some.
+    written_feed: tokio::sync::broadcast::Sender<std::sync::Arc<RequestRecord>>,
     receiver: Mutex<Option<mpsc::Receiver<RequestRecord>>>,
     pub queued: AtomicU64,
     pub dropped: AtomicU64,
@@ -32,6 +34,7 @@ impl Default for Recorder {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         Self {
             sender,
+            written_feed: tokio::sync::broadcast::channel(1_024).0,
             receiver: Mutex::new(Some(receiver)),
             queued: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
@@ -51,6 +54,11 @@ impl Recorder {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Records as they are stored.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<RequestRecord>> {
+        self.written_feed.subscribe()
     }
 
     /// Writes records until `stop` completes, then drains what is queued.
@@ -97,6 +105,11 @@ impl Recorder {
             Ok(()) => {
                 self.written
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                if self.written_feed.receiver_count() > 0 {
+                    for record in batch.iter() {
+                        let _ = self.written_feed.send(std::sync::Arc::new(record.clone()));
+                    }
+                }
             }
             Err(error) => {
                 // Counted as dropped: the log says so instead of retrying forever.
@@ -146,6 +159,24 @@ pub async fn get(
         .await?
         .map(entry)
         .ok_or_else(|| crate::error::Error::NotFound(format!("no request {id} in this workspace")))
+}
+
+/// A just-written record as the log shows it.
+pub fn live_entry(record: &RequestRecord) -> keyscope_model::RequestEntry {
+    entry(requests::RequestRow {
+        id: record.id.clone(),
+        key_id: record.key_id.clone(),
+        project_id: record.project_id.clone(),
+        occurred_at: record.occurred_at,
+        method: record.method.clone(),
+        endpoint: record.endpoint.clone(),
+        route: record.route.clone(),
+        resource_id: record.resource_id.clone(),
+        outcome: record.outcome.to_owned(),
+        status_code: i64::from(record.status_code),
+        latency_ms: i64::from(record.latency_ms),
+        client_ip: record.client_ip.clone(),
+    })
 }
 
 fn entry(row: requests::RequestRow) -> keyscope_model::RequestEntry {

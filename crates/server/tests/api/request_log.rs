@@ -424,3 +424,44 @@ async fn the_filtered_log_exports_as_csv_and_ndjson() {
         "format"
     );
 }
+
+#[tokio::test]
+async fn live_mode_shows_a_new_request_within_two_seconds() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let key = app.create_key(&owner, json!({ "name": "watched" })).await;
+    let other = app.create_key(&owner, json!({ "name": "unwatched" })).await;
+    let mut feed = owner
+        .client
+        .get(format!(
+            "{}/v1/requests/live?key_id={}",
+            app.address, key.key.id
+        ))
+        .send()
+        .await
+        .expect("subscribed");
+    assert_eq!(feed.headers()["content-type"], "text/event-stream");
+    // The subscription is live once the answer's headers are here.
+    app.list_keys_with(&other.secret).await;
+    let called = app.list_keys_with(&key.secret).await;
+    let request_id = called.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while !received.contains(&request_id) {
+        let chunk = tokio::time::timeout_at(deadline, feed.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("not within two seconds; received: {received}"))
+            .expect("stream")
+            .expect("open stream");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(received.contains("event: request"), "{received}");
+    assert!(
+        !received.contains(&other.key.id),
+        "only the watched key: {received}"
+    );
+}
