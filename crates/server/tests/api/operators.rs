@@ -3,7 +3,17 @@
 use crate::helpers::{spawn_with, SpawnOptions};
 use std::process::Command;
 
-fn keyscope(data_dir: &std::path::Path, args: &[&str]) -> String {
+/// Runs the binary off the test's runtime thread: a server started by the
+/// test must keep running (and finish its transactions) meanwhile.
+async fn keyscope(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let data_dir = data_dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    tokio::task::spawn_blocking(move || run_keyscope(&data_dir, &args))
+        .await
+        .expect("command ran")
+}
+
+fn run_keyscope(data_dir: &std::path::Path, args: &[String]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_keyscope"))
         .args(args)
         .arg("--data-dir")
@@ -43,7 +53,8 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
             "--role",
             "admin",
         ],
-    );
+    )
+    .await;
     let password = value_after(&added, "password (shown only this once):").to_owned();
     let created = keyscope(
         data.path(),
@@ -55,14 +66,15 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
             "--scopes",
             "read write:keys",
         ],
-    );
+    )
+    .await;
     let secret = value_after(&created, "secret (shown only this once):").to_owned();
     let id = value_after(&created, "created")
         .split_whitespace()
         .next()
         .expect("id")
         .to_owned();
-    let listed = keyscope(data.path(), &["keys", "list"]);
+    let listed = keyscope(data.path(), &["keys", "list"]).await;
     assert!(
         listed.contains(&id) && listed.contains("Active"),
         "{listed}"
@@ -79,7 +91,7 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
 
     // Revoked by another process while this server runs and holds the key in
     // its cache: refused once the cached entry ages out.
-    keyscope(data.path(), &["keys", "revoke", &id]);
+    keyscope(data.path(), &["keys", "revoke", &id]).await;
     let revoked_at = std::time::Instant::now();
     loop {
         let status = app.list_keys_with(&secret).await.status();
