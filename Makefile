@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test setup web lint bench
+.PHONY: demo test setup web lint bench bench-log
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
@@ -26,6 +26,11 @@ web:
 
 bench:
 	scripts/bench/gateway.sh
+
+## The request log at scale: RECORDS records (default 10 million) into a fresh store.
+bench-log:
+	cargo build --quiet --profile server -p keyscope-server --example bench_log
+	$(TARGET_DIR)/server/examples/bench_log $(RECORDS)
 
 lint:
 	cargo fmt --all -- --check

@@ -1,20 +1,19 @@
 -- Hourly rollups of the request log, kept by the log writer in the same
--- transaction as the records, so dashboards never scan the raw log. Days are
--- sums of hours.
-CREATE TABLE usage_hourly (
-    workspace_id  TEXT NOT NULL,
-    key_id        TEXT NOT NULL,
-    project_id    TEXT NOT NULL,
-    hour_start    BIGINT NOT NULL,
-    outcome       TEXT NOT NULL,
-    method        TEXT NOT NULL,
-    status_code   INTEGER NOT NULL,
-    route         TEXT NOT NULL,
-    count         BIGINT NOT NULL,
+-- transaction as the records, so dashboards never scan the raw log. One row
+-- per (key, hour, dimension, value) for each dimension on its own (outcome,
+-- method, status_code, route), not their cross product, so the table stays
+-- small however many records there are. Days are sums of hours.
+CREATE TABLE usage_rollups (
+    workspace_id   TEXT NOT NULL,
+    key_id         TEXT NOT NULL,
+    project_id     TEXT NOT NULL,
+    hour_start     BIGINT NOT NULL,
+    dimension      TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    count          BIGINT NOT NULL,
     latency_ms_sum BIGINT NOT NULL,
-    PRIMARY KEY (workspace_id, key_id, project_id, hour_start, outcome, method, status_code, route)
+    PRIMARY KEY (key_id, dimension, hour_start, value, workspace_id, project_id)
 );
 
-CREATE INDEX usage_hourly_by_key ON usage_hourly (key_id, hour_start);
-CREATE INDEX usage_hourly_by_project ON usage_hourly (project_id, hour_start);
-CREATE INDEX usage_hourly_by_workspace ON usage_hourly (workspace_id, hour_start);
+CREATE INDEX usage_rollups_by_project ON usage_rollups (project_id, dimension, hour_start);
+CREATE INDEX usage_rollups_by_workspace ON usage_rollups (workspace_id, dimension, hour_start);

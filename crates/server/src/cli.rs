@@ -203,9 +203,7 @@ async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Services, String)> {
 async fn run_users(command: UsersCommand) -> anyhow::Result<()> {
     let UsersCommand::Add { data, email, role } = command;
     let (services, workspace_id) = open_workspace(&data).await?;
-    let (user, password) = users::add(&services.store, &workspace_id, None, &email, role)
-        .await
-        .map_err(describe)?;
+    let (user, password) = users::add(&services.store, &workspace_id, None, &email, role).await?;
     println!(
         "added {} ({}), id {}",
         user.email,
@@ -243,9 +241,7 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             };
             let spec = KeySpec::parse(request, now)
                 .map_err(|error| anyhow::anyhow!("{}: {}", error.field, error.message))?;
-            let created = keys::create(&services, &workspace_id, spec, now)
-                .await
-                .map_err(describe)?;
+            let created = keys::create(&services, &workspace_id, spec, now).await?;
             println!(
                 "created {} ({}), scopes: {}",
                 created.key.id, created.key.name, created.key.scopes
@@ -259,9 +255,7 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
                 limit: PageRequest::MAX_LIMIT,
                 offset: 0,
             };
-            let (listed, total) = keys::list(&services.store, &workspace_id, page, now)
-                .await
-                .map_err(describe)?;
+            let (listed, total) = keys::list(&services.store, &workspace_id, page, now).await?;
             for key in listed {
                 println!(
                     "{}\t{}…{}\t{:?}\t{}\t{}",
@@ -273,24 +267,12 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::Revoke { data, id } => {
             let (services, workspace_id) = open_workspace(&data).await?;
-            let key = keys::revoke(&services, &workspace_id, &id, now)
-                .await
-                .map_err(describe)?;
+            let key = keys::revoke(&services, &workspace_id, &id, now).await?;
             println!("revoked {} ({})", key.id, key.name);
             services.store.close().await;
         }
     }
     Ok(())
-}
-
-fn describe(error: crate::error::Error) -> anyhow::Error {
-    use crate::error::Error;
-    match error {
-        Error::Validation(error) => anyhow::anyhow!("{}: {}", error.field, error.message),
-        Error::NotFound(message) | Error::Conflict(message) => anyhow::anyhow!(message),
-        Error::Internal(error) => error,
-        other => anyhow::anyhow!("{other:?}"),
-    }
 }
 
 async fn shutdown_signal() {

@@ -55,3 +55,26 @@ impl From<sqlx::Error> for Error {
         Error::Internal(error.into())
     }
 }
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Validation(error) => write!(f, "{}: {}", error.field, error.message),
+            Error::Access(error) => write!(f, "access refused: {error:?}"),
+            Error::NotFound(message)
+            | Error::Conflict(message)
+            | Error::PayloadTooLarge(message)
+            | Error::UnsupportedMediaType(message)
+            | Error::GatewayTimeout(message)
+            | Error::BadGateway(message) => f.write_str(message),
+            Error::TooManyRequests { message, .. } => f.write_str(message),
+            Error::HttpsRequired => f.write_str("HTTPS required"),
+            Error::RateLimited(decision) => {
+                write!(f, "rate limited ({} window)", decision.window.as_str())
+            }
+            Error::Internal(error) => write!(f, "{error:#}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

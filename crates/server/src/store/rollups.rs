@@ -13,53 +13,55 @@ struct Bucket {
     key_id: String,
     project_id: String,
     hour_start: i64,
-    outcome: &'static str,
-    method: String,
-    status_code: u16,
-    route: String,
+    dimension: Dimension,
+    value: String,
 }
 
 /// Adds a batch of records to the rollups, inside the caller's transaction.
 pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -> sqlx::Result<()> {
     let mut buckets: HashMap<Bucket, (i64, i64)> = HashMap::new();
     for record in records {
-        let bucket = Bucket {
-            workspace_id: record.workspace_id.clone(),
-            key_id: record.key_id.clone().unwrap_or_default(),
-            project_id: record.project_id.clone().unwrap_or_default(),
-            hour_start: record.occurred_at.div_euclid(HOUR_MILLIS) * HOUR_MILLIS,
-            outcome: record.outcome,
-            method: record.method.clone(),
-            status_code: record.status_code,
-            route: record.route.clone(),
-        };
-        let entry = buckets.entry(bucket).or_insert((0, 0));
-        entry.0 += 1;
-        entry.1 += i64::from(record.latency_ms);
+        let values = [
+            (Dimension::Outcome, record.outcome.to_owned()),
+            (Dimension::Method, record.method.clone()),
+            (Dimension::StatusCode, record.status_code.to_string()),
+            (Dimension::Route, record.route.clone()),
+        ];
+        for (dimension, value) in values {
+            let bucket = Bucket {
+                workspace_id: record.workspace_id.clone(),
+                key_id: record.key_id.clone().unwrap_or_default(),
+                project_id: record.project_id.clone().unwrap_or_default(),
+                hour_start: record.occurred_at.div_euclid(HOUR_MILLIS) * HOUR_MILLIS,
+                dimension,
+                value,
+            };
+            let entry = buckets.entry(bucket).or_insert((0, 0));
+            entry.0 += 1;
+            entry.1 += i64::from(record.latency_ms);
+        }
     }
     let buckets: Vec<_> = buckets.into_iter().collect();
-    // 10 columns a row, under SQLite's 32,766 parameters a statement.
-    for chunk in buckets.chunks(3_000) {
+    // 8 columns a row, under SQLite's 32,766 parameters a statement.
+    for chunk in buckets.chunks(4_000) {
         let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO usage_hourly (workspace_id, key_id, project_id, hour_start, outcome, method,
-                 status_code, route, count, latency_ms_sum) ",
+            "INSERT INTO usage_rollups (workspace_id, key_id, project_id, hour_start, dimension, value,
+                 count, latency_ms_sum) ",
         );
         query.push_values(chunk, |mut row, (bucket, (count, latency))| {
             row.push_bind(&bucket.workspace_id)
                 .push_bind(&bucket.key_id)
                 .push_bind(&bucket.project_id)
                 .push_bind(bucket.hour_start)
-                .push_bind(bucket.outcome)
-                .push_bind(&bucket.method)
-                .push_bind(i64::from(bucket.status_code))
-                .push_bind(&bucket.route)
+                .push_bind(bucket.dimension.name())
+                .push_bind(&bucket.value)
                 .push_bind(*count)
                 .push_bind(*latency);
         });
         query.push(
-            " ON CONFLICT (workspace_id, key_id, project_id, hour_start, outcome, method, status_code, route)
-              DO UPDATE SET count = usage_hourly.count + excluded.count,
-                            latency_ms_sum = usage_hourly.latency_ms_sum + excluded.latency_ms_sum",
+            " ON CONFLICT (key_id, dimension, hour_start, value, workspace_id, project_id)
+              DO UPDATE SET count = usage_rollups.count + excluded.count,
+                            latency_ms_sum = usage_rollups.latency_ms_sum + excluded.latency_ms_sum",
         );
         query.build().execute(&mut *connection).await?;
     }
@@ -76,10 +78,17 @@ pub struct Scope<'a> {
     pub to: i64,
 }
 
-fn filtered<'a>(select: &str, scope: &'a Scope<'a>) -> QueryBuilder<'a, Sqlite> {
+fn filtered<'a>(
+    select: &str,
+    scope: &'a Scope<'a>,
+    dimension: Dimension,
+) -> QueryBuilder<'a, Sqlite> {
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(select);
     query
-        .push(" FROM usage_hourly WHERE workspace_id = ")
+        .push(" FROM usage_rollups WHERE dimension = ")
+        .push_bind(dimension.name());
+    query
+        .push(" AND workspace_id = ")
         .push_bind(scope.workspace_id);
     if let Some(key_id) = scope.key_id {
         query.push(" AND key_id = ").push_bind(key_id);
@@ -95,28 +104,29 @@ fn filtered<'a>(select: &str, scope: &'a Scope<'a>) -> QueryBuilder<'a, Sqlite> 
     query
 }
 
-/// Counts grouped by one dimension (`outcome`, `method`, `status_code`, `route`).
+/// Counts grouped by one dimension's values, largest first.
 pub async fn by(
     pool: &SqlitePool,
     scope: &Scope<'_>,
     dimension: Dimension,
 ) -> sqlx::Result<Vec<(String, i64)>> {
-    let column = dimension.column();
-    let mut query = filtered(&format!("SELECT CAST({column} AS TEXT), SUM(count)"), scope);
-    query.push(format!(
-        " GROUP BY {column} ORDER BY SUM(count) DESC, {column}"
-    ));
+    let mut query = filtered("SELECT value, SUM(count)", scope, dimension);
+    query.push(" GROUP BY value ORDER BY SUM(count) DESC, value");
     query.build_query_as().fetch_all(pool).await
 }
 
 /// (hour_start, outcome, count) for the series.
 pub async fn hourly(pool: &SqlitePool, scope: &Scope<'_>) -> sqlx::Result<Vec<(i64, String, i64)>> {
-    let mut query = filtered("SELECT hour_start, outcome, SUM(count)", scope);
-    query.push(" GROUP BY hour_start, outcome ORDER BY hour_start");
+    let mut query = filtered(
+        "SELECT hour_start, value, SUM(count)",
+        scope,
+        Dimension::Outcome,
+    );
+    query.push(" GROUP BY hour_start, value ORDER BY hour_start");
     query.build_query_as().fetch_all(pool).await
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dimension {
     Outcome,
     Method,
@@ -125,8 +135,7 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    /// A fixed column name: never text from a request.
-    fn column(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Dimension::Outcome => "outcome",
             Dimension::Method => "method",

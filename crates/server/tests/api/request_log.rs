@@ -335,10 +335,12 @@ async fn retention_deletes_old_records_and_keeps_the_rollups() {
     let (app, _data) = spawn_demo_app().await;
     let pool = app.services.store.pool();
     let rollup_total = || async {
-        sqlx::query_scalar::<_, i64>("SELECT SUM(count) FROM usage_hourly")
-            .fetch_one(pool)
-            .await
-            .expect("sum")
+        sqlx::query_scalar::<_, i64>(
+            "SELECT SUM(count) FROM usage_rollups WHERE dimension = 'outcome'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("sum")
     };
     let before = rollup_total().await;
     let now = chrono::Utc::now();

@@ -1,0 +1,261 @@
+//! The request log at scale: seeds N records (default 10 million) into a
+//! fresh SQLite store through the log writer's own path (a transaction a
+//! batch: raw rows plus rollups), then measures the reads the dashboards
+//! make. Baselines in the same run: the same rows inserted without rollups,
+//! and a point look-up of one record by id.
+//!
+//! `cargo run --profile server -p keyscope-server --example bench_log -- [RECORDS]`
+
+use keyscope_model::{CreateKeyRequest, KeySpec, LogFilter, Name, Outcome, UsageQuery};
+use keyscope_server::crypto::MasterKey;
+use keyscope_server::service::request_log::{self, RequestRecord};
+use keyscope_server::service::{keys, projects, usage, Limits, Services};
+use keyscope_server::store::{requests, rollups, Store};
+use std::time::{Duration, Instant};
+
+const BATCH: usize = 5_000;
+const KEYS: usize = 20;
+const METHODS: [&str; 4] = ["GET", "GET", "POST", "DELETE"];
+const ROUTES: [&str; 6] = [
+    "/v1/items",
+    "/v1/items/{id}",
+    "/v1/orders",
+    "/v1/orders/{id}",
+    "/v1/users/{id}",
+    "/v1/search",
+];
+const CODES: [u16; 8] = [200, 200, 200, 201, 404, 429, 500, 403];
+
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+}
+
+fn records(
+    random: &mut Random,
+    workspace_id: &str,
+    keys: &[(String, String)],
+    count: usize,
+    now: i64,
+) -> Vec<RequestRecord> {
+    (0..count)
+        .map(|_| {
+            let (key_id, project_id) = &keys[random.below(keys.len())];
+            let occurred_at = now - (random.next() % (30 * 86_400_000)) as i64;
+            let route = ROUTES[random.below(ROUTES.len())];
+            let id = random.below(100_000);
+            let status_code = CODES[random.below(CODES.len())];
+            RequestRecord {
+                id: format!(
+                    "req_{}",
+                    ulid::Ulid::from_parts(occurred_at as u64, u128::from(random.next()))
+                ),
+                workspace_id: workspace_id.to_owned(),
+                key_id: Some(key_id.clone()),
+                project_id: Some(project_id.clone()),
+                occurred_at,
+                method: METHODS[random.below(METHODS.len())].to_owned(),
+                endpoint: route.replace("{id}", &id.to_string()),
+                route: route.to_owned(),
+                resource_id: route.contains("{id}").then(|| id.to_string()),
+                outcome: Outcome::of_status(status_code).as_str(),
+                status_code,
+                latency_ms: (random.next() % 400) as u32,
+                client_ip: Some("203.0.113.7".to_owned()),
+            }
+        })
+        .collect()
+}
+
+async fn ingest(
+    store: &Store,
+    batches: &[Vec<RequestRecord>],
+    with_rollups: bool,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    for batch in batches {
+        let mut transaction = store.pool().begin().await?;
+        requests::insert_batch(&mut transaction, batch).await?;
+        if with_rollups {
+            rollups::add(&mut transaction, batch).await?;
+        }
+        transaction.commit().await?;
+    }
+    Ok(started.elapsed())
+}
+
+/// The median of `runs` timings, in milliseconds.
+async fn median<F, T>(runs: usize, mut call: impl FnMut() -> F) -> anyhow::Result<f64>
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        call().await?;
+        times.push(started.elapsed().as_secs_f64() * 1_000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[runs / 2])
+}
+
+fn directory_bytes(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok()?.metadata().ok())
+                .map(|meta| meta.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let total: usize = std::env::args()
+        .nth(1)
+        .map(|text| text.parse())
+        .transpose()?
+        .unwrap_or(10_000_000);
+    let directory = tempfile::TempDir::new()?;
+    let store = Store::open(&directory.path().join("db")).await?;
+    let services = Services::new(
+        store.clone(),
+        Limits {
+            max_keys_per_project: 1_000,
+        },
+        MasterKey::load_or_create(directory.path(), None)?,
+    );
+    let owner =
+        keyscope_server::bootstrap::create_workspace(&store, "Bench", "bench@example.test").await?;
+    let workspace_id = owner.workspace_id.clone();
+    let now = chrono::Utc::now();
+    let (project, _) =
+        projects::create(&services, &workspace_id, Name::parse("Bench")?, now).await?;
+    let mut key_ids = Vec::new();
+    for index in 0..KEYS {
+        let spec = KeySpec::parse(
+            CreateKeyRequest {
+                name: format!("key {index}"),
+                project_id: Some(project.id.clone()),
+                ..CreateKeyRequest::default()
+            },
+            now,
+        )?;
+        key_ids.push((
+            keys::create(&services, &workspace_id, spec, now)
+                .await?
+                .key
+                .id,
+            project.id.clone(),
+        ));
+    }
+    let mut random = Random(0x5eed_2026);
+    let now_millis = now.timestamp_millis();
+
+    // Baseline: one batch-sized slice of rows without rollups, in a scratch store.
+    let scratch = tempfile::TempDir::new()?;
+    let scratch_store = Store::open(scratch.path()).await?;
+    let sample: Vec<Vec<RequestRecord>> = (0..20)
+        .map(|_| records(&mut random, &workspace_id, &key_ids, BATCH, now_millis))
+        .collect();
+    let raw = ingest(&scratch_store, &sample, false).await?;
+    let with = ingest(&store, &sample, true).await?;
+    let sample_rows = (sample.len() * BATCH) as f64;
+
+    eprintln!("seeding {total} records …");
+    let mut written = sample.len() * BATCH;
+    let started = Instant::now();
+    while written < total {
+        let count = BATCH.min(total - written);
+        let batch = vec![records(
+            &mut random,
+            &workspace_id,
+            &key_ids,
+            count,
+            now_millis,
+        )];
+        ingest(&store, &batch, true).await?;
+        written += count;
+    }
+    let seeding = started.elapsed();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await?;
+
+    let key_id = key_ids[0].0.clone();
+    let usage_query = UsageQuery::parse(
+        [
+            ("key_id", key_id.as_str()),
+            (
+                "from",
+                &keyscope_model::timestamp::format(&(now - chrono::Duration::days(30))),
+            ),
+        ],
+        now,
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let summary_ms = median(21, || async {
+        Ok(usage::summary(&services, &workspace_id, &usage_query).await?)
+    })
+    .await?;
+    let filter = LogFilter::parse([
+        ("key_id", key_id.as_str()),
+        ("status", "failed"),
+        ("method", "POST"),
+    ])
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let page_ms = median(21, || async {
+        Ok(request_log::page(&store, &workspace_id, &filter).await?)
+    })
+    .await?;
+    let first = request_log::page(&store, &workspace_id, &filter)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error:?}"))?;
+    let cursor = first.next_cursor.clone().unwrap_or_default();
+    let later = LogFilter::parse([
+        ("key_id", key_id.as_str()),
+        ("status", "failed"),
+        ("method", "POST"),
+        ("cursor", cursor.as_str()),
+    ])
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let next_page_ms = median(21, || async {
+        Ok(request_log::page(&store, &workspace_id, &later).await?)
+    })
+    .await?;
+    let one_id = first
+        .data
+        .first()
+        .map(|entry| entry.id.clone())
+        .unwrap_or_default();
+    let lookup_ms = median(21, || async {
+        Ok(request_log::get(&store, &workspace_id, &one_id).await?)
+    })
+    .await?;
+    let bytes = directory_bytes(&directory.path().join("db"));
+
+    println!("| measurement | result | aim |");
+    println!("| --- | ---: | --- |");
+    println!("| records seeded | {written} | 10,000,000 |");
+    println!("| ingest, log writer's path (rows + rollups, 5,000 a transaction) | {:.0} records/s | ≥ 200,000 |", (written - sample.len() * BATCH) as f64 / seeding.as_secs_f64());
+    println!("| baseline: same rows without rollups, same run | {:.0} records/s | ratio with rollups: {:.2} |", sample_rows / raw.as_secs_f64(), raw.as_secs_f64() / with.as_secs_f64());
+    println!("| usage summary, one key, 30 days (median of 21) | {summary_ms:.1} ms | < 20 ms |");
+    println!("| filtered log page (key + status + method, 50 rows) | {page_ms:.1} ms | < 20 ms |");
+    println!("| the next page by cursor | {next_page_ms:.1} ms | < 20 ms |");
+    println!("| baseline: one record by id | {lookup_ms:.2} ms | – |");
+    println!(
+        "| database size per million records | {:.0} MB | – |",
+        bytes as f64 / 1e6 / (written as f64 / 1e6)
+    );
+    Ok(())
+}
