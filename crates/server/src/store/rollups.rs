@@ -68,7 +68,8 @@ pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -
     Ok(())
 }
 
-/// Which rollups a usage query reads.
+/// Which rollups a usage query reads. The caller has checked that a key or
+/// project given here belongs to the workspace.
 pub struct Scope<'a> {
     pub workspace_id: &'a str,
     pub key_id: Option<&'a str>,
@@ -87,15 +88,15 @@ fn filtered<'a>(
     query
         .push(" FROM usage_rollups WHERE dimension = ")
         .push_bind(dimension.name());
-    query
-        .push(" AND workspace_id = ")
-        .push_bind(scope.workspace_id);
-    if let Some(key_id) = scope.key_id {
-        query.push(" AND key_id = ").push_bind(key_id);
-    }
-    if let Some(project_id) = scope.project_id {
-        query.push(" AND project_id = ").push_bind(project_id);
-    }
+    // The narrowest id only, so the planner takes that id's index: a key or
+    // project is checked to belong to the workspace before this is asked.
+    match (scope.key_id, scope.project_id) {
+        (Some(key_id), _) => query.push(" AND key_id = ").push_bind(key_id),
+        (None, Some(project_id)) => query.push(" AND project_id = ").push_bind(project_id),
+        (None, None) => query
+            .push(" AND workspace_id = ")
+            .push_bind(scope.workspace_id),
+    };
     query
         .push(" AND hour_start >= ")
         .push_bind(scope.from)
