@@ -1,6 +1,5 @@
 //! The `Caller` extractor: a key or a console session, for the management API.
 
-use super::call::CallSlot;
 use super::ApiContext;
 use crate::error::Error;
 use crate::secrets::constant_time_equal;
@@ -52,18 +51,7 @@ impl FromRequestParts<ApiContext> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let now = chrono::Utc::now();
         if let Some(key) = presented_key(&parts.headers)? {
-            let key = access::authenticate_key(&context.services, key, now).await?;
-            let slot = parts
-                .extensions
-                .get::<CallSlot>()
-                .cloned()
-                .unwrap_or_default();
-            slot.key(&key);
-            let decision = access::count_request(&context.services, &key, now).await?;
-            slot.decision(decision.clone());
-            if !decision.allowed {
-                return Err(Error::RateLimited(decision));
-            }
+            let key = super::call::admit_key(context, &parts.extensions, key, |_| Ok(())).await?;
             return Ok(Caller::Key(key));
         }
         let Some(token) = session_token(&parts.headers) else {

@@ -2,7 +2,7 @@
 //! request record of each call made with a key.
 
 use super::{rate_limit_headers, ApiContext};
-use crate::service::access::AuthenticatedKey;
+use crate::service::access::{self, AuthenticatedKey};
 use crate::service::rate_limits::Decision;
 use crate::service::request_log::RequestRecord;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -47,6 +47,29 @@ impl CallSlot {
 
     pub fn describes(&self, method: String, endpoint: String, status: u16) {
         self.with(|learned| learned.described = Some((method, endpoint, status)));
+    }
+}
+
+/// What every key-authenticated call goes through: authenticate, note the key
+/// for the log, run the call's own `check` (scope, project), then count the
+/// call against the key's limits; a refusal at any step is logged too.
+pub async fn admit_key(
+    context: &ApiContext,
+    extensions: &axum::http::Extensions,
+    presented: &str,
+    check: impl FnOnce(&AuthenticatedKey) -> crate::error::Result<()>,
+) -> crate::error::Result<AuthenticatedKey> {
+    let now = chrono::Utc::now();
+    let key = access::authenticate_key(&context.services, presented, now).await?;
+    let slot = extensions.get::<CallSlot>().cloned().unwrap_or_default();
+    slot.key(&key);
+    check(&key)?;
+    let decision = access::count_request(&context.services, &key, now).await?;
+    slot.decision(decision.clone());
+    if decision.allowed {
+        Ok(key)
+    } else {
+        Err(crate::error::Error::RateLimited(decision))
     }
 }
 

@@ -2,10 +2,10 @@
 //! proxied to the project's upstream. Bodies stream both ways; hop-by-hop
 //! headers and the caller's key stay behind.
 
-use super::call::CallSlot;
+use super::call::admit_key;
 use super::ApiContext;
 use crate::error::{Error, Result};
-use crate::service::access::{self, AccessError};
+use crate::service::access::AccessError;
 use crate::service::gateway;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -91,22 +91,15 @@ async fn forward(
         return Err(Error::HttpsRequired);
     }
     let path = format!("/{path}");
-    let now = chrono::Utc::now();
     let route = gateway::route(&context.services, &api_id).await?;
     let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
-    let key = access::authenticate_key(&context.services, presented, now).await?;
-    let slot = parts
-        .extensions
-        .get::<CallSlot>()
-        .cloned()
-        .unwrap_or_default();
-    slot.key(&key);
-    let upstream_url = gateway::authorize(&route, &key, parts.method.as_str(), &path)?.to_owned();
-    let decision = access::count_request(&context.services, &key, now).await?;
-    slot.decision(decision.clone());
-    if !decision.allowed {
-        return Err(Error::RateLimited(decision));
-    }
+    let method = parts.method.as_str().to_owned();
+    let mut upstream_url = String::new();
+    let key = admit_key(&context, &parts.extensions, presented, |key| {
+        upstream_url = gateway::authorize(&route, key, &method, &path)?.to_owned();
+        Ok(())
+    })
+    .await?;
 
     let query = parts
         .uri
