@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test setup web lint bench bench-log
+.PHONY: demo test setup web lint bench bench-log bench-browser
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
@@ -31,6 +31,14 @@ bench:
 bench-log:
 	cargo build --quiet --profile server -p keyscope-server --example bench_log
 	$(TARGET_DIR)/server/examples/bench_log $(RECORDS)
+
+## The console in headless Chromium: first-visit bytes, time to a rendered
+## dashboard, frame times while scrolling the request log.
+bench-browser: setup web
+	scripts/setup.sh --browser
+	cargo build --quiet --profile server -p keyscope-server
+	KEYSCOPE_BIN=$(TARGET_DIR)/server/keyscope node scripts/bench/first-visit.mjs
+	KEYSCOPE_BIN=$(TARGET_DIR)/server/keyscope node scripts/bench/log-scroll.mjs
 
 lint:
 	cargo fmt --all -- --check

@@ -2,7 +2,8 @@
 
 use crate::api::ApiClient;
 use crate::pages::{
-    KeyUsagePage, KeysPage, NotFoundPage, ProjectApiPage, SettingsPage, SignInPage,
+    KeyUsagePage, KeysPage, NotFoundPage, ProjectApiPage, ProjectUsagePage, ProjectsPage,
+    RequestLogPage, SignInPage, WorkspaceUsagePage,
 };
 use crate::session::{RequireSession, Session};
 use leptos::prelude::*;
@@ -21,7 +22,9 @@ pub fn App() -> impl IntoView {
                     <a class="ks-brand" href="/keys">"keyscope"</a>
                     <nav class="ks-nav" aria-label="Main">
                         <A href="/keys">"API keys"</A>
-                        <A href="/settings">"Settings"</A>
+                        <A href="/projects">"Projects"</A>
+                        <A href="/usage">"Usage"</A>
+                        <A href="/requests">"Request log"</A>
                     </nav>
                     <UserMenu />
                 </header>
@@ -31,8 +34,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in") view=SignInPage />
                         <Route path=path!("/keys") view=|| signed_in(KeysPage) />
                         <Route path=path!("/keys/:id/usage") view=|| signed_in(KeyUsagePage) />
+                        <Route path=path!("/projects") view=|| signed_in(ProjectsPage) />
                         <Route path=path!("/projects/:id/api") view=|| signed_in(ProjectApiPage) />
-                        <Route path=path!("/settings") view=|| signed_in(SettingsPage) />
+                        <Route path=path!("/projects/:id/usage") view=|| signed_in(ProjectUsagePage) />
+                        <Route path=path!("/usage") view=|| signed_in(WorkspaceUsagePage) />
+                        <Route path=path!("/requests") view=|| signed_in(RequestLogPage) />
                     </Routes>
                 </main>
             </div>

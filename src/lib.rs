@@ -7,5 +7,6 @@ pub mod components;
 pub mod format;
 pub mod pages;
 pub mod session;
+pub mod widgets;
 
 pub use app::App;

@@ -2,8 +2,14 @@
 
 mod keys;
 mod placeholders;
+mod projects;
+mod request_log;
 mod sign_in;
+mod usage;
 
 pub use keys::KeysPage;
-pub use placeholders::{KeyUsagePage, NotFoundPage, ProjectApiPage, SettingsPage};
+pub use placeholders::NotFoundPage;
+pub use projects::{ProjectApiPage, ProjectsPage};
+pub use request_log::RequestLogPage;
 pub use sign_in::SignInPage;
+pub use usage::{KeyUsagePage, ProjectUsagePage, WorkspaceUsagePage};

@@ -1,22 +1,6 @@
-//! Screens later issues build. Each says so plainly instead of pretending.
+//! The page for an address the app does not know.
 
-use crate::components::NotBuilt;
 use leptos::prelude::*;
-
-#[component]
-pub fn KeyUsagePage() -> impl IntoView {
-    view! { <NotBuilt title="Key usage" /> }
-}
-
-#[component]
-pub fn ProjectApiPage() -> impl IntoView {
-    view! { <NotBuilt title="Project API" /> }
-}
-
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    view! { <NotBuilt title="Settings" /> }
-}
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {

@@ -53,17 +53,16 @@ describe('API keys page', { timeout: 180_000 }, () => {
 
   test('client routes load directly and through the navigation', async () => {
     const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/settings`);
+    await page.goto(`${server.address}/projects`);
     await signIn(page, server);
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
-    assert.equal(await page.getByText('Not built yet.').count(), 1);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
 
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     assert.equal(new URL(page.url()).pathname, '/keys');
 
     await page.goBack();
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
@@ -83,7 +82,7 @@ describe('API keys page', { timeout: 180_000 }, () => {
       const me = await (await fetch('/v1/me')).json();
       await fetch('/v1/session', { method: 'DELETE', headers: { 'X-CSRF-Token': me.data.csrf_token } });
     });
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Projects' }).click();
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
     assert.equal(new URL(page.url()).searchParams.get('next'), '/keys');
