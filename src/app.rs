@@ -1,6 +1,7 @@
 //! The router and the shell around every page.
 
 use crate::api::ApiClient;
+use crate::components::RequireKeyManager;
 use crate::pages::{
     KeyUsagePage, KeysPage, NotFoundPage, ProjectApiPage, ProjectUsagePage, ProjectsPage,
     RequestLogPage, SignInPage, WorkspaceUsagePage,
@@ -47,7 +48,11 @@ pub fn App() -> impl IntoView {
 }
 
 fn signed_in<V: IntoView + 'static>(page: fn() -> V) -> impl IntoView {
-    view! { <RequireSession>{move || page()}</RequireSession> }
+    view! {
+        <RequireSession>
+            <RequireKeyManager>{move || page()}</RequireKeyManager>
+        </RequireSession>
+    }
 }
 
 /// The signed-in user's e-mail and a way out.

@@ -45,6 +45,21 @@ pub fn now() -> DateTime<Utc> {
     }
 }
 
+/// The origin the app was served from, for calls a person will paste
+/// elsewhere. Reads `window`, so only call it from an event handler or effect.
+pub fn page_origin() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|window| window.location().origin().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        "http://127.0.0.1:8080".to_owned()
+    }
+}
+
 /// The exact time in the viewer's own time zone (in the browser), for hovers.
 pub fn exact_local_time(at: DateTime<Utc>) -> String {
     #[cfg(target_arch = "wasm32")]

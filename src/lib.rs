@@ -7,6 +7,7 @@ pub mod components;
 pub mod format;
 pub mod pages;
 pub mod session;
+pub mod snippets;
 pub mod widgets;
 
 pub use app::App;

@@ -4,6 +4,7 @@
 //! be handed a client for another origin.
 
 mod keys;
+mod projects;
 mod session;
 
 pub use gloo_net::http::Method;
@@ -48,6 +49,20 @@ impl std::fmt::Display for ApiClientError {
 }
 
 impl ApiClientError {
+    /// The field the server named in a validation error (`details.field`),
+    /// so a form can show the message next to it.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            ApiClientError::Api { error, .. } => error
+                .details
+                .as_ref()?
+                .get("field")?
+                .as_str()
+                .map(str::to_owned),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of an answered call.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -1,31 +1,67 @@
 //! The API keys list.
 
+use super::key_dialogs::{DeleteKeyDialog, GenerateKeyDialog, RotateKeyDialog};
 use crate::api::ApiClient;
-use crate::components::{ErrorPanel, Loading, RelativeTime, ScopeChips, StatusBadge};
+use crate::components::{CopyButton, ErrorPanel, Loading, RelativeTime, ScopeChips, StatusBadge};
 use crate::format::{masked_key, now};
-use keyscope_model::{ApiKey, ListResponse, PageRequest};
+use keyscope_model::{ApiKey, KeyStatus, ListResponse, PageRequest};
 use leptos::prelude::*;
+
+/// The dialog open over the keys page, if any.
+#[derive(Debug, Clone, PartialEq)]
+enum KeyDialog {
+    Generate,
+    Rotate(ApiKey),
+    Delete(ApiKey),
+}
 
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let client = ApiClient::same_origin();
     let (page, set_page) = signal(PageRequest::default());
-    let keys = LocalResource::new(move || {
+    let keys = LocalResource::new({
         let client = client.clone();
-        let page = page.get();
-        async move { client.list_keys(page).await }
+        move || {
+            let client = client.clone();
+            let page = page.get();
+            async move { client.list_keys(page).await }
+        }
     });
+    let dialog = RwSignal::new(None::<KeyDialog>);
+    let close = Callback::new(move |()| dialog.set(None));
+    let changed = Callback::new(move |()| keys.refetch());
     view! {
         <section class="ks-page">
-            <header class="ks-page__header">
-                <h1>"API keys"</h1>
-                <p class="ks-muted">"Keys that can call your API, newest first."</p>
+            <header class="ks-page__header ks-page__header--actions">
+                <div>
+                    <h1>"API keys"</h1>
+                    <p class="ks-muted">"Keys that can call your API, newest first."</p>
+                </div>
+                <button class="ks-button ks-button--primary" on:click=move |_| dialog.set(Some(KeyDialog::Generate))>
+                    "Generate API Key"
+                </button>
             </header>
+            {move || {
+                let client = client.clone();
+                dialog
+                    .get()
+                    .map(|open| match open {
+                        KeyDialog::Generate => {
+                            view! { <GenerateKeyDialog client on_close=close on_created=changed /> }.into_any()
+                        }
+                        KeyDialog::Rotate(key) => {
+                            view! { <RotateKeyDialog client key on_close=close on_rotated=changed /> }.into_any()
+                        }
+                        KeyDialog::Delete(key) => {
+                            view! { <DeleteKeyDialog client key on_close=close on_deleted=changed /> }.into_any()
+                        }
+                    })
+            }}
             <Transition fallback=|| view! { <Loading label="Loading keys…" /> }>
                 {move || {
                     keys.get()
                         .map(|result| match result {
-                            Ok(list) => view! { <KeysTable list set_page /> }.into_any(),
+                            Ok(list) => view! { <KeysTable list set_page dialog /> }.into_any(),
                             Err(error) => {
                                 view! { <ErrorPanel error on_retry=move || keys.refetch() /> }
                                     .into_any()
@@ -38,13 +74,17 @@ pub fn KeysPage() -> impl IntoView {
 }
 
 #[component]
-fn KeysTable(list: ListResponse<ApiKey>, set_page: WriteSignal<PageRequest>) -> impl IntoView {
+fn KeysTable(
+    list: ListResponse<ApiKey>,
+    set_page: WriteSignal<PageRequest>,
+    dialog: RwSignal<Option<KeyDialog>>,
+) -> impl IntoView {
     if list.data.is_empty() && list.pagination.offset == 0 {
         return view! {
             <div class="ks-state ks-state--empty">
                 <p class="ks-state__title">"No API keys yet"</p>
                 <p class="ks-state__detail">
-                    "Keys you create appear here. To explore with sample data, start the server with "
+                    "Generate a key to call your API with it. To explore with sample data, start the server with "
                     <code>"keyscope serve --demo"</code> " on an empty data directory."
                 </p>
             </div>
@@ -58,7 +98,7 @@ fn KeysTable(list: ListResponse<ApiKey>, set_page: WriteSignal<PageRequest>) -> 
     let rows = list
         .data
         .into_iter()
-        .map(|key| view! { <KeyRow key now /> })
+        .map(|key| view! { <KeyRow key now dialog /> })
         .collect_view();
     let limit = pagination.limit;
     view! {
@@ -104,8 +144,15 @@ fn KeysTable(list: ListResponse<ApiKey>, set_page: WriteSignal<PageRequest>) -> 
 }
 
 #[component]
-fn KeyRow(key: ApiKey, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn KeyRow(
+    key: ApiKey,
+    now: chrono::DateTime<chrono::Utc>,
+    dialog: RwSignal<Option<KeyDialog>>,
+) -> impl IntoView {
     let usage_href = format!("/keys/{}/usage", key.id);
+    // A revoked key stays revoked: a new secret would not bring it back.
+    let revoked = key.status == KeyStatus::Revoked;
+    let (to_rotate, to_delete) = (key.clone(), key.clone());
     view! {
         <tr data-key-id=key.id.clone()>
             <td>
@@ -119,8 +166,26 @@ fn KeyRow(key: ApiKey, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
             <td><RelativeTime at=key.last_used_at now missing="Never" /></td>
             <td><RelativeTime at=key.expires_at now missing="Never" /></td>
             <td><StatusBadge status=key.status /></td>
-            <td>
-                <a class="ks-link" href=usage_href aria-label=format!("Usage of {}", key.name)>"Usage"</a>
+            <td class="ks-row-actions">
+                <a class="ks-button ks-button--ghost" href=usage_href aria-label=format!("Usage of {}", key.name) title="Usage">
+                    <span aria-hidden="true">"▮▮▯ "</span>"Usage"
+                </a>
+                <CopyButton value=key.id.clone() label=format!("Copy the ID of {}", key.name) icon_only=true />
+                <button
+                    class="ks-button ks-button--ghost"
+                    disabled=revoked
+                    aria-label=format!("Regenerate {}", key.name)
+                    on:click=move |_| dialog.set(Some(KeyDialog::Rotate(to_rotate.clone())))
+                >
+                    "Regenerate"
+                </button>
+                <button
+                    class="ks-button ks-button--ghost ks-button--danger-text"
+                    aria-label=format!("Delete {}", key.name)
+                    on:click=move |_| dialog.set(Some(KeyDialog::Delete(to_delete.clone())))
+                >
+                    "Delete"
+                </button>
             </td>
         </tr>
     }

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+mod key_dialogs;
 mod keys;
 mod placeholders;
 mod projects;
