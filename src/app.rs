@@ -3,8 +3,8 @@
 use crate::api::ApiClient;
 use crate::components::RequireKeyManager;
 use crate::pages::{
-    KeyUsagePage, KeysPage, NotFoundPage, ProjectApiPage, ProjectUsagePage, ProjectsPage,
-    RequestLogPage, SignInPage, WorkspaceUsagePage,
+    ApiDocsPage, KeyUsagePage, KeysPage, NotFoundPage, ProjectApiPage, ProjectUsagePage,
+    ProjectsPage, RequestLogPage, SignInPage, WorkspaceUsagePage,
 };
 use crate::session::{RequireSession, Session};
 use leptos::prelude::*;
@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=|| view! { <Redirect path="/keys" /> } />
                         <Route path=path!("/sign-in") view=SignInPage />
+                        <Route path=path!("/docs") view=ApiDocsPage />
                         <Route path=path!("/keys") view=|| signed_in(KeysPage) />
                         <Route path=path!("/keys/:id/usage") view=|| signed_in(KeyUsagePage) />
                         <Route path=path!("/projects") view=|| signed_in(ProjectsPage) />

@@ -60,6 +60,27 @@ pub fn page_origin() -> String {
     }
 }
 
+/// A billing period as the quota card shows it: "Dec 1 → Dec 31". The end
+/// is exclusive on the wire, so the last day shown is the day before it.
+/// Periods are calendar months in UTC, so they read in UTC.
+pub fn period_label(start: DateTime<Utc>, end_exclusive: DateTime<Utc>) -> String {
+    let last_day = end_exclusive - chrono::Duration::seconds(1);
+    format!("{} → {}", start.format("%b %-d"), last_day.format("%b %-d"))
+}
+
+/// `1234567` -> "1,234,567".
+pub fn grouped(count: u64) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// The exact time in the viewer's own time zone (in the browser), for hovers.
 pub fn exact_local_time(at: DateTime<Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
@@ -124,5 +145,20 @@ mod tests {
     #[test]
     fn masked_key_shows_prefix_and_last_four() {
         assert_eq!(masked_key("ks_live_AbCd", "wXyZ"), "ks_live_AbCd…wXyZ");
+    }
+
+    #[test]
+    fn a_period_shows_its_first_and_last_day() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(period_label(start, end), "Dec 1 → Dec 31");
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
     }
 }

@@ -4,6 +4,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_bindgen::JsCast;
 
@@ -11,7 +12,7 @@ static NEXT_DIALOG: AtomicUsize = AtomicUsize::new(0);
 
 #[component]
 pub fn Modal(
-    #[prop(into)] title: String,
+    #[prop(into)] title: Signal<String>,
     /// Called for Escape, the close button and any action that ends the dialog.
     on_close: Callback<()>,
     #[prop(optional)] wide: bool,
@@ -19,25 +20,25 @@ pub fn Modal(
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     let title_id = format!("ks-dialog-{}", NEXT_DIALOG.fetch_add(1, Ordering::Relaxed));
-    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
     Effect::new(move |_| {
         let Some(element) = dialog.get() else { return };
         if element.open() {
             return;
         }
-        opener.set_value(
-            document()
-                .active_element()
-                .and_then(|active| active.dyn_into::<web_sys::HtmlElement>().ok()),
-        );
+        let opener = document()
+            .active_element()
+            .and_then(|active| active.dyn_into::<web_sys::HtmlElement>().ok());
         // Fails only if the element is not in the document, which the
         // effect running after mount rules out.
         let _ = element.show_modal();
-    });
-    on_cleanup(move || {
-        if let Some(opener) = opener.try_get_value().flatten() {
-            let _ = opener.focus();
-        }
+        let element = SendWrapper::new(element);
+        let opener = SendWrapper::new(opener);
+        on_cleanup(move || {
+            element.close();
+            if let Some(opener) = opener.take() {
+                let _ = opener.focus();
+            }
+        });
     });
     let labelled_by = title_id.clone();
     view! {

@@ -113,7 +113,7 @@ pub fn GenerateKeyDialog(
         }
     };
     view! {
-        <Modal title=title() on_close>
+        <Modal title=Signal::derive(move || title().to_owned()) on_close>
             {move || match created.get() {
                 Some((created, origin)) => view! {
                     <SecretView secret=created.secret origin />

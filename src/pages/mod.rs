@@ -1,5 +1,6 @@
 //! One module per screen.
 
+mod api_docs;
 mod key_dialogs;
 mod keys;
 mod placeholders;
@@ -8,6 +9,7 @@ mod request_log;
 mod sign_in;
 mod usage;
 
+pub use api_docs::ApiDocsPage;
 pub use keys::KeysPage;
 pub use placeholders::NotFoundPage;
 pub use projects::{ProjectApiPage, ProjectsPage};

@@ -3,6 +3,10 @@
 //! client), never from the router or a global signal, and carries its own
 //! styles under the `ks-` prefix.
 
+mod quota_cards;
+mod recent_requests;
 mod request_log;
 
+pub use quota_cards::QuotaCards;
+pub use recent_requests::RecentRequests;
 pub use request_log::RequestLog;
