@@ -40,17 +40,34 @@ impl Random {
     }
 }
 
+const THIRTY_DAYS_MILLIS: i64 = 30 * 86_400_000;
+
+/// When each record of a batch happened.
+#[derive(Clone, Copy)]
+enum Arrival {
+    /// As live traffic reaches the writer: in time order, `step` apart,
+    /// from `start` on.
+    InOrder { start: i64, step: f64 },
+    /// Anywhere in the 30 days before `now`: the worst case for every index.
+    Scattered { now: i64 },
+}
+
 fn records(
     random: &mut Random,
     workspace_id: &str,
     keys: &[(String, String)],
     count: usize,
-    now: i64,
+    arrival: Arrival,
 ) -> Vec<RequestRecord> {
     (0..count)
-        .map(|_| {
+        .map(|index| {
             let (key_id, project_id) = &keys[random.below(keys.len())];
-            let occurred_at = now - (random.next() % (30 * 86_400_000)) as i64;
+            let occurred_at = match arrival {
+                Arrival::InOrder { start, step } => start + (index as f64 * step) as i64,
+                Arrival::Scattered { now } => {
+                    now - (random.next() % THIRTY_DAYS_MILLIS as u64) as i64
+                }
+            };
             let route = ROUTES[random.below(ROUTES.len())];
             let id = random.below(100_000);
             let status_code = CODES[random.below(CODES.len())];
@@ -161,19 +178,38 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut random = Random(0x5eed_2026);
     let now_millis = now.timestamp_millis();
+    // 30 days of traffic, spread evenly, arriving in time order.
+    let step = THIRTY_DAYS_MILLIS as f64 / total as f64;
+    let first_millis = now_millis - THIRTY_DAYS_MILLIS;
+    let in_order = |written: usize| Arrival::InOrder {
+        start: first_millis + (written as f64 * step) as i64,
+        step,
+    };
 
-    // Baseline: one batch-sized slice of rows without rollups, in a scratch store.
-    let scratch = tempfile::TempDir::new()?;
-    let scratch_store = Store::open(scratch.path()).await?;
-    let sample: Vec<Vec<RequestRecord>> = (0..20)
-        .map(|_| records(&mut random, &workspace_id, &key_ids, BATCH, now_millis))
+    // Baselines in scratch stores, on the first batches' worth of records:
+    // the rows alone, and the log writer's path with records scattered over
+    // the 30 days (every insert lands somewhere new in every index).
+    let sample_batches = 20;
+    let sample: Vec<Vec<RequestRecord>> = (0..sample_batches)
+        .map(|batch| {
+            records(&mut random, &workspace_id, &key_ids, BATCH, in_order(batch * BATCH))
+        })
         .collect();
-    let raw = ingest(&scratch_store, &sample, false).await?;
-    let with = ingest(&store, &sample, true).await?;
-    let sample_rows = (sample.len() * BATCH) as f64;
+    let scattered: Vec<Vec<RequestRecord>> = (0..sample_batches)
+        .map(|_| {
+            let arrival = Arrival::Scattered { now: now_millis };
+            records(&mut random, &workspace_id, &key_ids, BATCH, arrival)
+        })
+        .collect();
+    let raw_directory = tempfile::TempDir::new()?;
+    let raw = ingest(&Store::open(raw_directory.path()).await?, &sample, false).await?;
+    let scattered_directory = tempfile::TempDir::new()?;
+    let scattered_time =
+        ingest(&Store::open(scattered_directory.path()).await?, &scattered, true).await?;
+    let sample_rows = (sample_batches * BATCH) as f64;
 
     eprintln!("seeding {total} records …");
-    let mut written = sample.len() * BATCH;
+    let mut written = 0;
     let started = Instant::now();
     while written < total {
         let count = BATCH.min(total - written);
@@ -182,7 +218,7 @@ async fn main() -> anyhow::Result<()> {
             &workspace_id,
             &key_ids,
             count,
-            now_millis,
+            in_order(written),
         )];
         ingest(&store, &batch, true).await?;
         written += count;
@@ -247,8 +283,10 @@ async fn main() -> anyhow::Result<()> {
     println!("| measurement | result | aim |");
     println!("| --- | ---: | --- |");
     println!("| records seeded | {written} | 10,000,000 |");
-    println!("| ingest, log writer's path (rows + rollups, 5,000 a transaction) | {:.0} records/s | ≥ 200,000 |", (written - sample.len() * BATCH) as f64 / seeding.as_secs_f64());
-    println!("| baseline: same rows without rollups, same run | {:.0} records/s | ratio with rollups: {:.2} |", sample_rows / raw.as_secs_f64(), raw.as_secs_f64() / with.as_secs_f64());
+    let ingest_rate = written as f64 / seeding.as_secs_f64();
+    println!("| ingest, log writer's path (rows + rollups, 5,000 a transaction, in time order) | {ingest_rate:.0} records/s | ≥ 200,000 |");
+    println!("| baseline: the same rows without rollups, same run | {:.0} records/s | ratio: {:.2} |", sample_rows / raw.as_secs_f64(), ingest_rate / (sample_rows / raw.as_secs_f64()));
+    println!("| worst case: rows + rollups, records scattered over 30 days | {:.0} records/s | ratio: {:.2} |", sample_rows / scattered_time.as_secs_f64(), (sample_rows / scattered_time.as_secs_f64()) / ingest_rate);
     println!("| usage summary, one key, 30 days (median of 21) | {summary_ms:.1} ms | < 20 ms |");
     println!("| filtered log page (key + status + method, 50 rows) | {page_ms:.1} ms | < 20 ms |");
     println!("| the next page by cursor | {next_page_ms:.1} ms | < 20 ms |");

@@ -47,13 +47,15 @@ pub async fn summary(
             })
             .collect()
     };
-    let mut totals = Totals::default();
-    for (outcome, count) in rollups::by(pool, &scope, Dimension::Outcome).await? {
-        if let Some(outcome) = Outcome::parse(&outcome) {
-            totals.add(outcome, u64::try_from(count).unwrap_or(0));
-        }
-    }
-    let mut top_endpoints = counts(rollups::by(pool, &scope, Dimension::Route).await?);
+    // Independent reads, so they run side by side on the pool's connections
+    // (WAL readers do not wait for each other).
+    let (by_route, by_method, by_response_code, hourly) = tokio::try_join!(
+        rollups::by(pool, &scope, Dimension::Route),
+        rollups::by(pool, &scope, Dimension::Method),
+        rollups::by(pool, &scope, Dimension::StatusCode),
+        rollups::hourly(pool, &scope),
+    )?;
+    let mut top_endpoints = counts(by_route);
     top_endpoints.truncate(TOP_ENDPOINTS);
 
     let granularity = query.granularity();
@@ -67,18 +69,24 @@ pub async fn summary(
         .take_while(|start| *start < scope.to)
         .map(|start| (start, Totals::default()))
         .collect();
-    for (hour_start, outcome, count) in rollups::hourly(pool, &scope).await? {
+    // The totals are the series summed: the hours read are the whole range.
+    let mut totals = Totals::default();
+    for (hour_start, outcome, count) in hourly {
         let bucket = hour_start.div_euclid(step) * step;
-        if let (Some(point), Some(outcome)) = (series.get_mut(&bucket), Outcome::parse(&outcome)) {
-            point.add(outcome, u64::try_from(count).unwrap_or(0));
+        let count = u64::try_from(count).unwrap_or(0);
+        if let Some(outcome) = Outcome::parse(&outcome) {
+            totals.add(outcome, count);
+            if let Some(point) = series.get_mut(&bucket) {
+                point.add(outcome, count);
+            }
         }
     }
     Ok(UsageSummary {
         from: query.from,
         to: query.to,
         totals,
-        by_method: counts(rollups::by(pool, &scope, Dimension::Method).await?),
-        by_response_code: counts(rollups::by(pool, &scope, Dimension::StatusCode).await?),
+        by_method: counts(by_method),
+        by_response_code: counts(by_response_code),
         top_endpoints,
         granularity,
         series: series
