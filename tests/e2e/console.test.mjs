@@ -40,6 +40,11 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
     await form.getByRole('button', { name: 'Generate key' }).click();
     await form.locator('#error-name').getByText('name is required').waitFor();
     await form.getByLabel('Name').fill('e2e reader');
+    // A rule only the server checks comes back at its field too.
+    await form.getByLabel('Description (optional)').fill('x'.repeat(300));
+    await form.getByRole('button', { name: 'Generate key' }).click();
+    await form.locator('#error-description').getByText('at most 256 characters').waitFor();
+    await form.getByLabel('Description (optional)').fill('Reads orders for the e2e walk');
     // Admin ticks and locks every other scope; unticking it gives them back.
     const write = form.getByLabel('Write: POST, PUT and PATCH');
     await form.getByLabel('Admin: everything').check();
@@ -117,7 +122,10 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
     await row.waitFor({ state: 'detached' });
     assert.equal((await callWithKey(rotated)).status, 401);
 
-    assert.deepEqual(problems, []);
+    // The one refusal this walk asked for: the over-long description.
+    const askedFor = (problem) => problem === `HTTP 400: ${server.address}/v1/keys` || problem.includes('status of 400');
+    assert.equal(problems.filter(askedFor).length, 2, problems.join('\n'));
+    assert.deepEqual(problems.filter((problem) => !askedFor(problem)), []);
     await close();
   });
 
