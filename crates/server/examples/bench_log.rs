@@ -192,7 +192,13 @@ async fn main() -> anyhow::Result<()> {
     let sample_batches = 20;
     let sample: Vec<Vec<RequestRecord>> = (0..sample_batches)
         .map(|batch| {
-            records(&mut random, &workspace_id, &key_ids, BATCH, in_order(batch * BATCH))
+            records(
+                &mut random,
+                &workspace_id,
+                &key_ids,
+                BATCH,
+                in_order(batch * BATCH),
+            )
         })
         .collect();
     let scattered: Vec<Vec<RequestRecord>> = (0..sample_batches)
@@ -204,8 +210,12 @@ async fn main() -> anyhow::Result<()> {
     let raw_directory = tempfile::TempDir::new()?;
     let raw = ingest(&Store::open(raw_directory.path()).await?, &sample, false).await?;
     let scattered_directory = tempfile::TempDir::new()?;
-    let scattered_time =
-        ingest(&Store::open(scattered_directory.path()).await?, &scattered, true).await?;
+    let scattered_time = ingest(
+        &Store::open(scattered_directory.path()).await?,
+        &scattered,
+        true,
+    )
+    .await?;
     let sample_rows = (sample_batches * BATCH) as f64;
 
     eprintln!("seeding {total} records …");
@@ -285,7 +295,11 @@ async fn main() -> anyhow::Result<()> {
     println!("| records seeded | {written} | 10,000,000 |");
     let ingest_rate = written as f64 / seeding.as_secs_f64();
     println!("| ingest, log writer's path (rows + rollups, 5,000 a transaction, in time order) | {ingest_rate:.0} records/s | ≥ 200,000 |");
-    println!("| baseline: the same rows without rollups, same run | {:.0} records/s | ratio: {:.2} |", sample_rows / raw.as_secs_f64(), ingest_rate / (sample_rows / raw.as_secs_f64()));
+    println!(
+        "| baseline: the same rows without rollups, same run | {:.0} records/s | ratio: {:.2} |",
+        sample_rows / raw.as_secs_f64(),
+        ingest_rate / (sample_rows / raw.as_secs_f64())
+    );
     println!("| worst case: rows + rollups, records scattered over 30 days | {:.0} records/s | ratio: {:.2} |", sample_rows / scattered_time.as_secs_f64(), (sample_rows / scattered_time.as_secs_f64()) / ingest_rate);
     println!("| usage summary, one key, 30 days (median of 21) | {summary_ms:.1} ms | < 20 ms |");
     println!("| filtered log page (key + status + method, 50 rows) | {page_ms:.1} ms | < 20 ms |");

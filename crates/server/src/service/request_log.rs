@@ -18,6 +18,11 @@ pub use requests::RequestRecord;
 
 pub const QUEUE_CAPACITY: usize = 65_536;
 const MAX_BATCH: usize = 5_000;
+/// How long the writer lets records gather before it writes them: under load
+/// that makes fewer, larger transactions, and a request's `try_send` finds
+/// the writer asleep on a timer rather than parked on the queue, so it wakes
+/// no thread. Well inside the second of records a crash may lose.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub struct Recorder {
     sender: mpsc::Sender<RequestRecord>,
@@ -80,16 +85,40 @@ impl Recorder {
                     if received == 0 {
                         break;
                     }
+                    let stopping = tokio::select! {
+                        () = tokio::time::sleep(LINGER) => false,
+                        () = &mut stop => true,
+                    };
+                    while batch.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(record) => batch.push(record),
+                            Err(_) => break,
+                        }
+                    }
                     self.write(&store, &mut batch).await;
+                    if stopping {
+                        self.drain(&store, &mut receiver, &mut batch).await;
+                        break;
+                    }
                 }
                 () = &mut stop => {
-                    receiver.close();
-                    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                        self.write(&store, &mut batch).await;
-                    }
+                    self.drain(&store, &mut receiver, &mut batch).await;
                     break;
                 }
             }
+        }
+    }
+
+    /// At shutdown: closes the queue and writes everything still in it.
+    async fn drain(
+        &self,
+        store: &Store,
+        receiver: &mut mpsc::Receiver<RequestRecord>,
+        batch: &mut Vec<RequestRecord>,
+    ) {
+        receiver.close();
+        while receiver.recv_many(batch, MAX_BATCH).await > 0 {
+            self.write(store, batch).await;
         }
     }
 
