@@ -1,5 +1,6 @@
 //! A button that copies a value and says "Copied" for a moment.
 
+use crate::components::{Icon, IconKind};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -41,9 +42,10 @@ pub fn CopyButton(
             on:click=on_click
         >
             {move || match (copied.get(), icon_only) {
-                (true, _) => "Copied",
-                (false, true) => "⧉",
-                (false, false) => "Copy",
+                (true, true) => view! { <Icon kind=IconKind::Check /> }.into_any(),
+                (false, true) => view! { <Icon kind=IconKind::Copy /> }.into_any(),
+                (true, false) => "Copied".into_any(),
+                (false, false) => "Copy".into_any(),
             }}
         </button>
         <span class="ks-visually-hidden" role="status">{move || if copied.get() { "Copied" } else { "" }}</span>

@@ -2,7 +2,9 @@
 
 use super::key_dialogs::{DeleteKeyDialog, GenerateKeyDialog, RotateKeyDialog};
 use crate::api::ApiClient;
-use crate::components::{CopyButton, ErrorPanel, Loading, RelativeTime, ScopeChips, StatusBadge};
+use crate::components::{
+    CopyButton, ErrorPanel, Icon, IconKind, Loading, RelativeTime, ScopeChips, StatusBadge,
+};
 use crate::format::{masked_key, now};
 use keyscope_model::{ApiKey, KeyStatus, ListResponse, PageRequest};
 use leptos::prelude::*;
@@ -109,7 +111,6 @@ fn KeysTable(
                         <th scope="col">"Name"</th>
                         <th scope="col">"Key"</th>
                         <th scope="col">"Scopes"</th>
-                        <th scope="col">"Plan"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Last used"</th>
                         <th scope="col">"Expires"</th>
@@ -159,33 +160,41 @@ fn KeyRow(
                 <div class="ks-key-name">{key.name.clone()}</div>
                 {key.description.map(|description| view! { <div class="ks-muted ks-small">{description}</div> })}
             </td>
-            <td><code class="ks-key-mask">{masked_key(&key.prefix, &key.last_four)}</code></td>
+            <td>
+                <code class="ks-key-mask">{masked_key(&key.prefix, &key.last_four)}</code>
+                <div class="ks-muted ks-small">
+                    {key.plan.map_or("Workspace plan".to_owned(), |plan| format!("{} plan", plan.label()))}
+                </div>
+            </td>
             <td><ScopeChips scopes=key.scopes /></td>
-            <td>{key.plan.map_or("Workspace default", |plan| plan.label())}</td>
             <td><RelativeTime at=Some(key.created_at) now missing="" /></td>
-            <td><RelativeTime at=key.last_used_at now missing="Never" /></td>
+            <td data-column="last-used"><RelativeTime at=key.last_used_at now missing="Never" /></td>
             <td><RelativeTime at=key.expires_at now missing="Never" /></td>
             <td><StatusBadge status=key.status /></td>
-            <td class="ks-row-actions">
-                <a class="ks-button ks-button--ghost" href=usage_href aria-label=format!("Usage of {}", key.name) title="Usage">
-                    <span aria-hidden="true">"▮▮▯ "</span>"Usage"
+            <td>
+                <div class="ks-row-actions">
+                <a class="ks-button ks-button--ghost ks-button--icon" href=usage_href aria-label=format!("Usage of {}", key.name) title="Usage">
+                    <Icon kind=IconKind::Chart />
                 </a>
                 <CopyButton value=key.id.clone() label=format!("Copy the ID of {}", key.name) icon_only=true />
                 <button
-                    class="ks-button ks-button--ghost"
+                    class="ks-button ks-button--ghost ks-button--icon"
                     disabled=revoked
+                    title="Regenerate"
                     aria-label=format!("Regenerate {}", key.name)
                     on:click=move |_| dialog.set(Some(KeyDialog::Rotate(to_rotate.clone())))
                 >
-                    "Regenerate"
+                    <Icon kind=IconKind::Rotate />
                 </button>
                 <button
-                    class="ks-button ks-button--ghost ks-button--danger-text"
+                    class="ks-button ks-button--ghost ks-button--icon ks-button--danger-text"
+                    title="Delete"
                     aria-label=format!("Delete {}", key.name)
                     on:click=move |_| dialog.set(Some(KeyDialog::Delete(to_delete.clone())))
                 >
-                    "Delete"
+                    <Icon kind=IconKind::Trash />
                 </button>
+                </div>
             </td>
         </tr>
     }

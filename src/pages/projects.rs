@@ -128,8 +128,8 @@ fn ProjectApi(client: ApiClient, project: Project) -> impl IntoView {
     view! {
         <header class="ks-page__header ks-page__header--actions">
             <div>
-                <p class="ks-muted ks-small"><a href="/projects">"Projects"</a> " / " {project.name.clone()}</p>
-                <h1>{format!("{} API", project.name)}</h1>
+                <p class="ks-muted ks-small"><a href="/projects">"Projects"</a> " / API"</p>
+                <h1>{project.name.clone()}</h1>
             </div>
             <button class="ks-button ks-button--primary" on:click=move |_| credentials_open.set(true)>
                 "Get Credentials"

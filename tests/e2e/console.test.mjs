@@ -77,7 +77,7 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
 
     const row = keyRow(page, 'e2e reader');
     await row.waitFor();
-    assert.equal((await row.locator('td').nth(5).textContent()).trim(), 'Never');
+    assert.equal((await row.locator('td[data-column="last-used"]').textContent()).trim(), 'Never');
 
     // The customer calls with the key; the page shows it was used.
     const read = await callWithKey(secret);
@@ -86,7 +86,7 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
     for (;;) {
       await page.reload();
       await row.waitFor();
-      const lastUsed = (await row.locator('td').nth(5).textContent()).trim();
+      const lastUsed = (await row.locator('td[data-column="last-used"]').textContent()).trim();
       if (lastUsed !== 'Never') {
         assert.equal(lastUsed, 'just now');
         break;

@@ -7,7 +7,7 @@
 //! shown, so no demo key can be used against a real deployment.
 
 use crate::secrets;
-use crate::store::{self, keys, projects, requests, rollups, Store};
+use crate::store::{self, counters, keys, projects, requests, rollups, Store};
 use chrono::{DateTime, Duration, Timelike, Utc};
 use keyscope_model::{Scope, ScopeSet};
 use rand::rngs::StdRng;
@@ -435,11 +435,51 @@ pub async fn seed_if_empty(
     requests::insert_batch(&mut transaction, &records).await?;
     rollups::add(&mut transaction, &records).await?;
     transaction.commit().await?;
+    counters::write(store.pool(), &limiter_counters(&records, now)).await?;
     Ok(Some(DemoSummary {
         projects: PROJECTS.len(),
         keys: KEYS.len(),
         requests: records.len(),
     }))
+}
+
+/// The rate limiter's durable counts as the demo log implies them: each
+/// key's admitted calls today and this billing period, so the quota cards and
+/// the daily limits start from what the log shows.
+fn limiter_counters(
+    records: &[requests::RequestRecord],
+    now: DateTime<Utc>,
+) -> Vec<counters::CounterValue> {
+    let windows = [
+        ("day", keyscope_model::limits::day_window(now).0),
+        ("period", keyscope_model::limits::billing_period(now).0),
+    ];
+    let mut counts: std::collections::BTreeMap<(&str, &'static str, i64), u64> = Default::default();
+    for record in records {
+        // A refused call (429) was never admitted, so it used no quota.
+        let (Some(key_id), false) = (record.key_id.as_deref(), record.outcome == "rate_limited")
+        else {
+            continue;
+        };
+        for (kind, start) in windows {
+            if record.occurred_at >= store::millis(start) {
+                *counts
+                    .entry((key_id, kind, store::millis(start)))
+                    .or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(
+            |((key_id, window_kind, window_start), count)| counters::CounterValue {
+                key_id: key_id.to_owned(),
+                window_kind,
+                window_start,
+                count,
+            },
+        )
+        .collect()
 }
 
 /// The time window in which a demo key could have been used.

@@ -138,3 +138,56 @@ async fn unknown_api_routes_get_a_not_found_envelope() {
         error.message
     );
 }
+
+#[tokio::test]
+async fn demo_quotas_agree_with_the_demo_log() {
+    let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
+    let projects: serde_json::Value = app
+        .call(
+            As::Console(&owner),
+            reqwest::Method::GET,
+            "/v1/projects",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.data_dir.join("keyscope.db").display()
+    ))
+    .await
+    .expect("database opens");
+    let period_start = keyscope_server::store::millis(
+        keyscope_model::limits::billing_period(chrono::Utc::now()).0,
+    );
+    let mut any_used = false;
+    for project in projects["data"].as_array().expect("projects") {
+        let id = project["id"].as_str().expect("id");
+        let quota: serde_json::Value = app
+            .call(
+                As::Console(&owner),
+                reqwest::Method::GET,
+                &format!("/v1/projects/{id}/quota"),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .expect("json");
+        let admitted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM requests WHERE project_id = $1 AND occurred_at >= $2
+               AND outcome <> 'rate_limited'",
+        )
+        .bind(id)
+        .bind(period_start)
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+        assert_eq!(quota["data"]["used"], admitted, "{id}");
+        any_used |= admitted > 0;
+    }
+    assert!(any_used, "the demo shows some use this period");
+}
