@@ -3,6 +3,8 @@
 //! client), never from the router or a global signal, and carries its own
 //! styles under the `ks-` prefix.
 
+mod charts;
 mod request_log;
 
+pub use charts::{DailyBarChart, DonutChart, Slice, Tone};
 pub use request_log::RequestLog;
