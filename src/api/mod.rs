@@ -5,6 +5,7 @@
 
 mod keys;
 mod session;
+pub mod usage;
 
 pub use gloo_net::http::Method;
 

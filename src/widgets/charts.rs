@@ -87,12 +87,11 @@ pub fn DonutChart(
     /// What is counted, e.g. "Requests by HTTP method": the heading, the
     /// table caption and the chart's accessible name.
     #[prop(into)]
-    label: String,
+    label: Signal<String>,
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
-    let chart_label = label.clone();
     let chart = use_chart(container, move |palette| {
-        slices.with(|slices| donut_option(&chart_label, slices, palette))
+        slices.with(|slices| label.with(|label| donut_option(label, slices, palette)))
     });
     let slices_json = move || {
         slices.with(|slices| {
@@ -122,16 +121,18 @@ pub fn DonutChart(
     };
     view! {
         <figure class="ks-chart ks-chart--donut" data-slices=slices_json data-ready=move || chart.ready.get().then_some("true")>
-            <figcaption class="ks-chart__title">{label.clone()}</figcaption>
-            <div class="ks-chart__canvas" node_ref=container role="img" aria-label=label.clone()></div>
+            <figcaption class="ks-chart__title">{label}</figcaption>
+            <div class="ks-chart__canvas" node_ref=container role="img" aria-label=label></div>
             <Show when=is_empty>
                 <p class="ks-chart__empty">"No requests in this range"</p>
             </Show>
-            <table class=move || table_class(chart.failed.get())>
-                <caption>{label.clone()}</caption>
+            <div class=move || table_class(chart.failed.get())>
+            <table class="ks-chart__table">
+                <caption>{label}</caption>
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Requests"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            </div>
         </figure>
     }
 }
@@ -146,12 +147,11 @@ pub fn DailyBarChart(
     points: Signal<Vec<Point>>,
     /// What is counted, e.g. "Requests per day".
     #[prop(into)]
-    label: String,
+    label: Signal<String>,
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
-    let chart_label = label.clone();
     let chart = use_chart(container, move |palette| {
-        points.with(|points| bar_option(&chart_label, points, palette))
+        points.with(|points| label.with(|label| bar_option(label, points, palette)))
     });
     let series_json = move || {
         points.with(|points| {
@@ -187,23 +187,27 @@ pub fn DailyBarChart(
     };
     view! {
         <figure class="ks-chart ks-chart--bars" data-series=series_json data-ready=move || chart.ready.get().then_some("true")>
-            <figcaption class="ks-chart__title">{label.clone()}</figcaption>
-            <div class="ks-chart__canvas" node_ref=container role="img" aria-label=label.clone()></div>
-            <table class=move || table_class(chart.failed.get())>
-                <caption>{label.clone()}</caption>
+            <figcaption class="ks-chart__title">{label}</figcaption>
+            <div class="ks-chart__canvas" node_ref=container role="img" aria-label=label></div>
+            <div class=move || table_class(chart.failed.get())>
+            <table class="ks-chart__table">
+                <caption>{label}</caption>
                 <thead><tr><th scope="col">"Period"</th><th scope="col">"Requests"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
+            </div>
         </figure>
     }
 }
 
-/// Without a chart (ECharts did not load) the table is the chart.
+/// Without a chart (ECharts did not load) the table is the chart. The class
+/// goes on a wrapper: a table box is not clipped by `overflow`, so a hidden
+/// table would still widen a narrow page.
 fn table_class(chart_failed: bool) -> &'static str {
     if chart_failed {
-        "ks-chart__table"
+        "ks-chart__numbers"
     } else {
-        "ks-chart__table ks-visually-hidden"
+        "ks-chart__numbers ks-visually-hidden"
     }
 }
 
@@ -285,12 +289,25 @@ impl Palette {
 }
 
 fn donut_option(label: &str, slices: &[Slice], palette: &Palette) -> Value {
+    // Slices of one tone (200 and 201 are both green) fade one step each,
+    // so neighbours and their legend entries stay apart.
+    let mut tones_seen: Vec<Tone> = Vec::new();
     let data: Vec<DataPointItem> = slices
         .iter()
         .map(|slice| {
+            let earlier = tones_seen
+                .iter()
+                .filter(|tone| **tone == slice.tone)
+                .count();
+            tones_seen.push(slice.tone);
+            let opacity = [1.0, 0.7, 0.5, 0.35][earlier.min(3)];
             DataPointItem::new(slice.count as f64)
                 .name(slice.name.clone())
-                .item_style(ItemStyle::new().color(palette.tone(slice.tone)))
+                .item_style(
+                    ItemStyle::new()
+                        .color(palette.tone(slice.tone))
+                        .opacity(opacity),
+                )
         })
         .collect();
     let chart = Chart::new()
@@ -393,7 +410,7 @@ fn bar_option(label: &str, points: &[Point], palette: &Palette) -> Value {
         // Zero bars stay visible as a flat line, so an idle day reads as
         // "nothing happened" rather than "no data".
         option["series"][0]["barMinHeight"] = json!(2);
-        // Every bar label, however many, rotated when they do not fit.
+        // Thirty day labels do not fit 360 px: overlapping ones are left out.
         option["xAxis"]["axisLabel"]["hideOverlap"] = Value::Bool(true);
     })
 }
@@ -413,6 +430,14 @@ fn finish_option(
     option["tooltip"]["backgroundColor"] = json!(palette.surface);
     option["tooltip"]["borderColor"] = json!(palette.border);
     option["tooltip"]["textStyle"] = json!({ "color": palette.text });
+    // charming leaves out empty lists, and a merging setOption would then
+    // keep the previous data: an emptied chart must say it is empty.
+    if option["series"][0]["data"].is_null() {
+        option["series"][0]["data"] = json!([]);
+    }
+    if option["xAxis"].is_object() && option["xAxis"]["data"].is_null() {
+        option["xAxis"]["data"] = json!([]);
+    }
     adjust(&mut option);
     option
 }
@@ -627,6 +652,15 @@ mod tests {
         assert_eq!(option["series"][0]["barMinHeight"], json!(2));
         assert_eq!(option["xAxis"]["data"], json!(["Nov 20", "Nov 21"]));
         assert_eq!(option["yAxis"]["min"], json!(0));
+    }
+
+    #[test]
+    fn emptied_charts_replace_their_data_instead_of_keeping_it() {
+        let donut = donut_option("By method", &[], &Palette::fallback());
+        assert_eq!(donut["series"][0]["data"], json!([]));
+        let bars = bar_option("Requests per day", &[], &Palette::fallback());
+        assert_eq!(bars["series"][0]["data"], json!([]));
+        assert_eq!(bars["xAxis"]["data"], json!([]));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 mod charts;
 mod request_log;
+mod usage_dashboard;
 
 pub use charts::{DailyBarChart, DonutChart, Slice, Tone};
 pub use request_log::RequestLog;
+pub use usage_dashboard::{UsageDashboard, UsageRange};
