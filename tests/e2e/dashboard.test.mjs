@@ -119,6 +119,14 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
     assert.equal(summary.granularity, 'day');
     assert.equal(await page.getByTestId('usage-total').textContent(), busiest.total.toLocaleString('en-US'));
 
+    // The charts follow their containers when the window narrows.
+    await page.setViewportSize({ width: 480, height: 900 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.ks-chart__canvas')].every((container) => {
+      const canvas = container.querySelector('canvas');
+      return canvas && Math.abs(canvas.getBoundingClientRect().width - container.clientWidth) <= 1;
+    }));
+    assert.ok(await page.locator('.ks-chart__canvas').evaluateAll((containers) => containers.every((container) => container.clientWidth < 480)));
+
     await page.getByRole('link', { name: 'Back to API Keys' }).click();
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     assert.deepEqual(problems, []);
