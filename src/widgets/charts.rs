@@ -90,9 +90,13 @@ pub fn DonutChart(
     label: Signal<String>,
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
-    let chart = use_chart(container, move |palette| {
-        slices.with(|slices| label.with(|label| donut_option(label, slices, palette)))
-    });
+    let chart = use_chart(
+        container,
+        change_counter(move || slices.track()),
+        move |palette| {
+            slices.with(|slices| label.with(|label| donut_option(label, slices, palette)))
+        },
+    );
     let slices_json = move || {
         slices.with(|slices| {
             Value::from(
@@ -150,9 +154,11 @@ pub fn DailyBarChart(
     label: Signal<String>,
 ) -> impl IntoView {
     let container = NodeRef::<html::Div>::new();
-    let chart = use_chart(container, move |palette| {
-        points.with(|points| label.with(|label| bar_option(label, points, palette)))
-    });
+    let chart = use_chart(
+        container,
+        change_counter(move || points.track()),
+        move |palette| points.with(|points| label.with(|label| bar_option(label, points, palette))),
+    );
     let series_json = move || {
         points.with(|points| {
             Value::from(
@@ -502,8 +508,9 @@ extern "C" {
 /// What a chart's view shows besides the canvas.
 #[derive(Clone, Copy)]
 struct ChartState {
-    /// The current data is drawn.
-    ready: ReadSignal<bool>,
+    /// The current data is drawn (false from a change of the data until
+    /// ECharts has it).
+    ready: Signal<bool>,
     /// ECharts is missing or refused: the table is shown instead.
     failed: ReadSignal<bool>,
 }
@@ -572,15 +579,25 @@ impl Drop for MountedChart {
     }
 }
 
+/// Counts the changes of what `track` reads, so a chart can say which data it
+/// has drawn.
+fn change_counter(track: impl Fn() + Send + Sync + 'static) -> Memo<u64> {
+    Memo::new(move |previous: Option<&u64>| {
+        track();
+        previous.map_or(0, |count| count + 1)
+    })
+}
+
 /// Creates the chart on `container` once it is mounted, sets `build_option`'s
 /// option whenever a signal it reads changes, and disposes it on cleanup.
 fn use_chart(
     container: NodeRef<html::Div>,
+    data_version: Memo<u64>,
     build_option: impl Fn(&Palette) -> Value + 'static,
 ) -> ChartState {
     let mounted = StoredValue::new_local(None::<MountedChart>);
     let scheme_changes = RwSignal::new(0u32);
-    let (ready, set_ready) = signal(false);
+    let (drawn_version, set_drawn_version) = signal(None::<u64>);
     let (failed, set_failed) = signal(false);
     Effect::new(move |_| {
         scheme_changes.track();
@@ -604,13 +621,14 @@ fn use_chart(
             }
             if let Some(chart) = slot {
                 chart.instance.set_option(&option);
-                set_ready.set(true);
+                set_drawn_version.set(Some(data_version.get_untracked()));
             }
         });
     });
     on_cleanup(move || {
         mounted.try_update_value(|slot| *slot = None);
     });
+    let ready = Signal::derive(move || drawn_version.get() == Some(data_version.get()));
     ChartState { ready, failed }
 }
 

@@ -7,9 +7,15 @@ import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
 
 const dashboard = '[data-testid="usage-dashboard"]';
 
-// Waits until the dashboard shows a summary for the range in the URL.
-async function dashboardReady(page) {
-  await page.locator(`${dashboard}[data-state="ready"]`).waitFor();
+// Waits until the dashboard shows a summary for the range in the URL and all
+// three charts have drawn it; `from` / `notFrom` pin which summary it is.
+async function dashboardReady(page, { from, notFrom } = {}) {
+  await page.waitForFunction(([from, notFrom]) => {
+    const { dataset } = document.querySelector('[data-testid="usage-dashboard"]') ?? {};
+    const chartsDrawn = document.querySelectorAll('.ks-chart[data-ready="true"]').length === 3;
+    return dataset?.state === 'ready' && chartsDrawn
+      && (from === null || dataset.from === from) && (notFrom === null || dataset.from !== notFrom);
+  }, [from ?? null, notFrom ?? null]);
 }
 
 // The API's summary for exactly the span the dashboard shows.
@@ -143,10 +149,7 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
 
     await page.getByTestId('usage-range').selectOption('24h');
     await page.waitForURL((url) => url.searchParams.get('range') === '24h');
-    await page.waitForFunction((weekFrom) => {
-      const element = document.querySelector('[data-testid="usage-dashboard"]');
-      return element.dataset.state === 'ready' && element.dataset.from !== weekFrom;
-    }, week.from);
+    await dashboardReady(page, { notFrom: week.from });
     const day = await assertDashboardMatchesApi(page, {});
     assert.equal(day.granularity, 'hour');
     assert.ok(day.totals.total < week.totals.total, `24 h (${day.totals.total}) < 7 days (${week.totals.total})`);
@@ -158,20 +161,14 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
     await page.getByLabel('To (UTC)').fill(yesterday);
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL((url) => url.searchParams.get('from') === yesterday && url.searchParams.get('to') === yesterday);
-    await page.waitForFunction((from) => {
-      const element = document.querySelector('[data-testid="usage-dashboard"]');
-      return element.dataset.state === 'ready' && element.dataset.from === from;
-    }, `${yesterday}T00:00:00.000Z`);
+    await dashboardReady(page, { from: `${yesterday}T00:00:00.000Z` });
     const custom = await assertDashboardMatchesApi(page, {});
     assert.equal(custom.series.length, 24);
 
     // A shared link reproduces the view; Back returns to the previous range.
     await page.goBack();
     await page.waitForURL((url) => url.searchParams.get('range') === '24h');
-    await page.waitForFunction((from) => {
-      const element = document.querySelector('[data-testid="usage-dashboard"]');
-      return element.dataset.state === 'ready' && element.dataset.from === from;
-    }, day.from);
+    await dashboardReady(page, { from: day.from });
     assert.equal(await page.getByTestId('usage-range').inputValue(), '24h');
     await assertDashboardMatchesApi(page, {});
     assert.deepEqual(problems, []);
@@ -186,7 +183,7 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
     await signIn(page, server);
     await dashboardReady(page);
     await page.goto(`${server.address}/usage?from=2020-01-01&to=2020-01-02`);
-    await dashboardReady(page);
+    await dashboardReady(page, { from: '2020-01-01T00:00:00.000Z' });
     assert.deepEqual(await shownCards(page), { total: 0, completed: 0, failed: 0, rate_limited: 0 });
     const curl = await page.getByTestId('usage-empty').locator('code').textContent();
     assert.equal(curl, `curl -H "Authorization: Bearer <your key>" ${server.address}/v1/key`);
