@@ -6,6 +6,7 @@
 mod keys;
 mod projects;
 mod session;
+pub mod usage;
 
 pub use gloo_net::http::Method;
 

@@ -3,10 +3,14 @@
 //! client), never from the router or a global signal, and carries its own
 //! styles under the `ks-` prefix.
 
+mod charts;
 mod quota_cards;
 mod recent_requests;
 mod request_log;
+mod usage_dashboard;
 
+pub use charts::{DailyBarChart, DonutChart, Slice, Tone};
 pub use quota_cards::QuotaCards;
 pub use recent_requests::RecentRequests;
 pub use request_log::RequestLog;
+pub use usage_dashboard::{UsageDashboard, UsageRange};
