@@ -57,6 +57,14 @@ pub fn sign_in_path(path: &str) -> String {
     format!("/sign-in?next={encoded}")
 }
 
+/// The router gives the query without its `?`; the way back needs it.
+pub fn path_with_query(path: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    }
+}
+
 /// Only a safe, same-site path may be the place to come back to.
 pub fn safe_next(next: Option<String>) -> String {
     next.filter(|path| {
@@ -81,10 +89,9 @@ pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
                         Ok(None) => {
                             // Untracked: once the redirect changes the location, this
                             // must not run again and redirect from the sign-in page.
-                            let here = format!(
-                                "{}{}",
-                                location.pathname.get_untracked(),
-                                location.search.get_untracked()
+                            let here = path_with_query(
+                                &location.pathname.get_untracked(),
+                                &location.search.get_untracked(),
                             );
                             view! { <Redirect path=sign_in_path(&here) /> }.into_any()
                         }
@@ -102,6 +109,13 @@ pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_way_back_keeps_the_query() {
+        assert_eq!(path_with_query("/usage", "range=24h"), "/usage?range=24h");
+        assert_eq!(path_with_query("/usage", "?range=24h"), "/usage?range=24h");
+        assert_eq!(path_with_query("/keys", ""), "/keys");
+    }
 
     #[test]
     fn only_same_site_paths_are_followed_after_sign_in() {

@@ -1,10 +1,12 @@
 //! Projects and each project's API tab: quota, the last seven days, recent
 //! requests and the project's credentials.
 
+use crate::api::usage::UsageScope;
 use crate::api::ApiClient;
 use crate::components::{CopyButton, ErrorPanel, Loading, Modal};
+use crate::format::now;
 use crate::session::Session;
-use crate::widgets::{QuotaCards, RecentRequests};
+use crate::widgets::{DailyBarChart, QuotaCards, RecentRequests, UsageRange};
 use keyscope_model::{Project, ProjectCredentials};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -79,14 +81,7 @@ pub fn ProjectApiPage() -> impl IntoView {
         move || {
             let client = client.clone();
             let project_id = project_id();
-            async move {
-                let projects = client.list_projects().await?;
-                Ok::<_, crate::api::ApiClientError>(
-                    projects
-                        .into_iter()
-                        .find(|project| project.id == project_id),
-                )
-            }
+            async move { client.project_details(&project_id).await }
         }
     });
     view! {
@@ -152,6 +147,10 @@ fn ProjectApi(client: ApiClient, project: Project) -> impl IntoView {
                     })
             }}
         </Transition>
+        <section class="ks-panel" aria-labelledby="week-heading">
+            <h2 id="week-heading">"Last 7 days"</h2>
+            <LastSevenDays client=client.clone() project_id=project.id.clone() />
+        </section>
         <section class="ks-panel" aria-labelledby="recent-heading">
             <h2 id="recent-heading">"Recent requests"</h2>
             <RecentRequests client project_id=project.id.clone() />
@@ -159,6 +158,35 @@ fn ProjectApi(client: ApiClient, project: Project) -> impl IntoView {
                 <a href=format!("/projects/{}/usage", project.id)>"All usage and the request log →"</a>
             </p>
         </section>
+    }
+}
+
+/// The project's requests per day over the last week: flat bars when quiet.
+#[component]
+fn LastSevenDays(client: ApiClient, project_id: String) -> impl IntoView {
+    let scope = UsageScope::Project(project_id);
+    let summary = LocalResource::new(move || {
+        let client = client.clone();
+        let scope = scope.clone();
+        let (from, to) = UsageRange::Last7Days.bounds(now());
+        async move { client.usage_summary(&scope, from, to).await }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the week…" /> }>
+            {move || {
+                summary
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(summary) => view! {
+                            <div data-testid="project-week">
+                                <DailyBarChart points=summary.series label="Requests per day" />
+                            </div>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorPanel error on_retry=move || summary.refetch() /> }.into_any(),
+                    })
+            }}
+        </Transition>
     }
 }
 

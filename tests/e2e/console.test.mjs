@@ -129,6 +129,17 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
     await close();
   });
 
+  test('signing in comes back to the address asked for, query included', async () => {
+    const { page, problems, close } = await openPage(browser);
+    await page.goto(`${server.address}/usage?range=24h`);
+    await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/usage?range=24h');
+    await signIn(page, server);
+    await page.waitForURL(`${server.address}/usage?range=24h`);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   test('dialogs keep focus inside, close on Escape and give focus back', async () => {
     const { page, problems, close } = await openPage(browser);
     await page.goto(`${server.address}/keys`);
@@ -172,6 +183,14 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
       assert.equal(available.replaceAll(',', ''), String(quota.available));
     }
     assert.match(await page.getByTestId('quota-period').textContent(), /[A-Z][a-z]{2} 1 → [A-Z][a-z]{2} (28|29|30|31)/);
+
+    // The week's chart: a bar a day, drawn, with the project's traffic on it.
+    const week = page.locator('[data-testid="project-week"] .ks-chart[data-ready="true"]');
+    await week.waitFor();
+    const days = JSON.parse(await week.getAttribute('data-series'));
+    assert.ok(days.length >= 7 && days.length <= 8, `${days.length} bars`);
+    assert.ok(days.reduce((sum, day) => sum + day.count, 0) > 0, 'the demo project had requests this week');
+    assert.ok(await page.evaluate(() => Boolean(window.echarts.getInstanceByDom(document.querySelector('[data-testid="project-week"] .ks-chart__canvas')))));
 
     const recent = page.getByTestId('recent-requests').locator('li');
     await recent.first().waitFor();
