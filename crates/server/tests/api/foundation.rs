@@ -191,3 +191,33 @@ async fn demo_quotas_agree_with_the_demo_log() {
     }
     assert!(any_used, "the demo shows some use this period");
 }
+
+#[tokio::test]
+async fn the_web_app_is_sent_gzipped_and_the_api_is_not() {
+    let (app, _data) = spawn_app().await;
+    let script = "export function render() { return 'keyscope'; }\n".repeat(200);
+    std::fs::write(app.web_dir().join("app.js"), &script).expect("app.js written");
+    let client = reqwest::Client::new();
+    let web = client
+        .get(format!("{}/app.js", app.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(web.status(), 200);
+    assert_eq!(web.headers()["content-encoding"], "gzip");
+    let sent = web.bytes().await.expect("body").len();
+    assert!(
+        sent * 10 < script.len(),
+        "{sent} bytes sent for {}",
+        script.len()
+    );
+
+    let api = client
+        .get(format!("{}/healthz", app.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("answered");
+    assert!(api.headers().get("content-encoding").is_none());
+}

@@ -121,6 +121,11 @@ pub struct ConsoleUser {
 
 impl TestApp {
     /// An anonymous GET.
+    /// The directory the app serves the web app from.
+    pub fn web_dir(&self) -> &Path {
+        self._web_dir.path()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.call(As::Anonymous, Method::GET, path, None).await
     }
