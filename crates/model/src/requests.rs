@@ -125,6 +125,55 @@ pub struct LogPage {
     pub success: bool,
     pub data: Vec<RequestEntry>,
     pub next_cursor: Option<String>,
+    /// How many records match the filter, on the first page only (a page
+    /// asked for with a cursor belongs to a list whose total the client
+    /// already has, and counting again would only cost time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<LogTotal>,
+}
+
+/// How many records match a filter: exact, a lower bound, or an estimate.
+///
+/// Counting is exact up to [`LogTotal::EXACT_UP_TO`] records; past it the
+/// server stops counting (so a filter over ten million records costs no more
+/// than one over ten thousand) and either estimates from the hourly rollups,
+/// when the filter is one they can answer, or says "at least".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogTotal {
+    pub count: u64,
+    /// `count` is the number of matching records.
+    pub exact: bool,
+    /// `count` is a lower bound: at least this many match (only when not exact).
+    #[serde(default)]
+    pub at_least: bool,
+}
+
+impl LogTotal {
+    pub const EXACT_UP_TO: u64 = 10_000;
+
+    pub fn exact(count: u64) -> Self {
+        Self {
+            count,
+            exact: true,
+            at_least: false,
+        }
+    }
+
+    pub fn at_least(count: u64) -> Self {
+        Self {
+            count,
+            exact: false,
+            at_least: true,
+        }
+    }
+
+    pub fn estimate(count: u64) -> Self {
+        Self {
+            count,
+            exact: false,
+            at_least: false,
+        }
+    }
 }
 
 /// Where a page ends: the last record's time and id. Pages keyed on it
