@@ -4,6 +4,7 @@
 //! be handed a client for another origin.
 
 mod keys;
+pub mod requests;
 mod session;
 
 pub use gloo_net::http::Method;

@@ -4,5 +4,9 @@
 //! styles under the `ks-` prefix.
 
 mod request_log;
+mod request_log_columns;
+mod request_log_details;
+mod request_log_filters;
+mod request_log_live;
 
 pub use request_log::RequestLog;

@@ -300,6 +300,36 @@ impl LogFilter {
     }
 }
 
+impl LogFilter {
+    /// Whether a record is one this filter lists (its cursor and limit
+    /// aside), by the same rules as the store's query: a live view uses it to
+    /// keep only the new records that belong on screen.
+    pub fn matches(&self, entry: &RequestEntry) -> bool {
+        let equal =
+            |wanted: &Option<String>, actual: &Option<String>| wanted.is_none() || wanted == actual;
+        let millis = entry.timestamp.timestamp_millis();
+        equal(&self.key_id, &entry.key_id)
+            && equal(&self.project_id, &entry.project_id)
+            && equal(&self.resource_id, &entry.resource_id)
+            && self
+                .from
+                .is_none_or(|from| millis >= from.timestamp_millis())
+            && self.to.is_none_or(|to| millis < to.timestamp_millis())
+            && self.outcome.is_none_or(|outcome| outcome == entry.outcome)
+            && self
+                .method
+                .as_ref()
+                .is_none_or(|method| *method == entry.method)
+            && self
+                .endpoint
+                .as_ref()
+                .is_none_or(|text| entry.endpoint.contains(text.as_str()))
+            && self
+                .response_code
+                .is_none_or(|code| code == entry.response_code)
+    }
+}
+
 #[cfg(test)]
 mod filter_tests {
     use super::*;
@@ -340,6 +370,42 @@ mod filter_tests {
             ("to", "2026-11-01T00:00:00Z"),
         ]);
         assert_eq!(backwards.map_err(|error| error.field), Err("to".to_owned()));
+    }
+
+    #[test]
+    fn a_record_matches_the_filter_that_lists_it() {
+        let entry = RequestEntry {
+            id: "req_01".to_owned(),
+            timestamp: crate::timestamp::from_millis(1_764_201_600_000),
+            key_id: Some("key_1".to_owned()),
+            project_id: None,
+            method: "GET".to_owned(),
+            endpoint: "/v1/stations/7".to_owned(),
+            route: "/v1/stations/{id}".to_owned(),
+            resource_id: Some("7".to_owned()),
+            outcome: Outcome::Failed,
+            response_code: 404,
+            latency_ms: 3,
+            client_ip: None,
+        };
+        let filter =
+            |pairs: &[(&str, &str)]| LogFilter::parse(pairs.iter().copied()).expect("valid");
+        assert!(filter(&[]).matches(&entry));
+        assert!(
+            filter(&[("key_id", "key_1"), ("status", "failed"), ("method", "get")]).matches(&entry)
+        );
+        assert!(filter(&[("endpoint", "stations/"), ("response_code", "404")]).matches(&entry));
+        assert!(filter(&[
+            ("from", "2025-11-27T00:00:00Z"),
+            ("to", "2026-11-28T00:00:00Z")
+        ])
+        .matches(&entry));
+        assert!(!filter(&[("key_id", "key_2")]).matches(&entry));
+        assert!(!filter(&[("project_id", "prj_1")]).matches(&entry));
+        assert!(!filter(&[("resource_id", "8")]).matches(&entry));
+        assert!(!filter(&[("status", "completed")]).matches(&entry));
+        assert!(!filter(&[("to", "2025-11-27T00:00:00Z")]).matches(&entry));
+        assert!(!filter(&[("response_code", "200")]).matches(&entry));
     }
 
     #[test]
