@@ -50,8 +50,8 @@ impl Column {
     pub fn track(self) -> &'static str {
         match self {
             Column::RequestId => "17.5rem",
-            Column::Timestamp => "12.5rem",
-            Column::Method => "5rem",
+            Column::Timestamp => "14rem",
+            Column::Method => "5.75rem",
             Column::Endpoint => "minmax(12rem, 1fr)",
             Column::Status => "8rem",
             Column::ResponseCode => "4.5rem",
