@@ -9,7 +9,6 @@
 use crate::api::requests::LogFilterForm;
 use crate::api::{ApiClient, ApiClientError};
 use crate::components::{ErrorPanel, MethodBadge, OutcomeBadge};
-use crate::format::exact_local_time;
 use keyscope_model::requests::LogTotal;
 use keyscope_model::{LogFilter, RequestEntry};
 use leptos::html::Div;
@@ -548,6 +547,46 @@ pub fn RequestLog(
     }
 }
 
+/// The time in the viewer's zone, to the second: "Nov 27, 2026, 05:22:22".
+/// One `Intl.DateTimeFormat` serves every row; `toLocaleString` would build
+/// a formatter for each call, which shows when a fast scroll renders dozens
+/// of rows a frame.
+#[cfg(target_arch = "wasm32")]
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    use wasm_bindgen::JsValue;
+    thread_local! {
+        static FORMAT: js_sys::Function = {
+            let options = js_sys::Object::new();
+            for (name, value) in [
+                ("year", "numeric"),
+                ("month", "short"),
+                ("day", "numeric"),
+                ("hour", "2-digit"),
+                ("minute", "2-digit"),
+                ("second", "2-digit"),
+            ] {
+                let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
+            }
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format()
+        };
+    }
+    FORMAT.with(|format| {
+        format
+            .call1(
+                &JsValue::NULL,
+                &JsValue::from_f64(at.timestamp_millis() as f64),
+            )
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_else(|| keyscope_model::timestamp::format(&at))
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%b %-d, %Y, %H:%M:%S UTC").to_string()
+}
+
 fn open_button_id(request_id: &str) -> String {
     format!("ks-log-open-{request_id}")
 }
@@ -587,7 +626,7 @@ fn LogRow(
                     }
                     Column::Timestamp => view! {
                         <time datetime=keyscope_model::timestamp::format(&entry.timestamp)>
-                            {exact_local_time(entry.timestamp)}
+                            {local_time(entry.timestamp)}
                         </time>
                     }
                     .into_any(),
