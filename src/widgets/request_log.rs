@@ -28,7 +28,7 @@ use super::request_log_live::keep_live;
 pub const ROW_HEIGHT: f64 = 36.0;
 /// Rows rendered beyond each edge of the view, so a quick scroll does not
 /// uncover empty space before the next frame renders.
-const OVERSCAN: usize = 12;
+const OVERSCAN: usize = 6;
 /// Records a page when the filter does not say.
 const DEFAULT_PAGE_SIZE: &str = "100";
 
