@@ -429,6 +429,10 @@ pub fn RequestLog(
         )
     };
 
+    // A memo, so the body below is rebuilt when the log turns empty or not,
+    // not on every page that arrives.
+    let nothing_to_show =
+        Memo::new(move |_| rows.with(VecDeque::is_empty) && held_back.with(Vec::is_empty));
     let body = move || {
         match first.get() {
         FirstPage::Failed(error) if problem.with(Option::is_some) => {
@@ -442,7 +446,7 @@ pub fn RequestLog(
             .into_any()
         }
         FirstPage::Failed(error) => view! { <ErrorPanel error on_retry=load_first /> }.into_any(),
-        FirstPage::Loaded if rows.with(VecDeque::is_empty) && held_back.with(Vec::is_empty) => {
+        FirstPage::Loaded if nothing_to_show.get() => {
             if narrowed() {
                 view! {
                     <div class="ks-state ks-state--empty" data-testid="log-empty">
