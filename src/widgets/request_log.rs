@@ -88,7 +88,7 @@ pub fn RequestLog(
     #[prop(optional, into)] key_id: Option<String>,
     #[prop(optional, into)] project_id: Option<String>,
     /// The filter in force. A page that binds it to its URL passes it in
-    /// (see `pages::bind_log_filter_to_url`); without it the log keeps its own.
+    /// (`bind_log_filter_to_url` in `pages/request_log.rs`); without it the log keeps its own.
     #[prop(optional)]
     filter: Option<RwSignal<LogFilterForm>>,
 ) -> impl IntoView {
@@ -181,8 +181,10 @@ pub fn RequestLog(
             loading_more.set(false);
         });
     };
-    // A new filter (Apply, Clear, the URL) starts the log again.
+    // A new filter (Apply, Clear, the URL) starts the log again; so does
+    // Apply with the same filter, which is how a visitor refreshes it.
     Effect::new(move |_| {
+        applied.track();
         query.track();
         load_first();
     });
