@@ -232,6 +232,8 @@ pub fn RequestLog(
     // under their eyes.
     let live = RwSignal::new(false);
     let live_connected = RwSignal::new(false);
+    // Records the server skipped because this page fell behind: said, not hidden.
+    let live_missed = RwSignal::new(0_u64);
     let held_back = RwSignal::new(Vec::<RequestEntry>::new());
     let live_filter = Memo::new(move |_| {
         query.with(|pairs| {
@@ -280,6 +282,7 @@ pub fn RequestLog(
                 held_back.update(|held| held.push(entry));
             }
         },
+        move |missed| live_missed.update(|total| *total += missed),
         move |connected| live_connected.set(connected),
     );
     // Back at the top, the held-back records come in by themselves.
@@ -290,8 +293,10 @@ pub fn RequestLog(
     });
     Effect::new(move |_| {
         // A new filter starts from what the server has; what was held is in it.
+        applied.track();
         query.track();
         held_back.set(Vec::new());
+        live_missed.set(0);
     });
 
     // Columns, as remembered in this browser.
@@ -378,6 +383,17 @@ pub fn RequestLog(
                             <button class="ks-button ks-log__resume" data-testid="log-resume" on:click=move |_| resume()>
                                 {format!("{held} new — resume")}
                             </button>
+                        }
+                    })
+            }}
+            {move || {
+                let missed = live_missed.get();
+                (missed > 0)
+                    .then(|| {
+                        view! {
+                            <span class="ks-log__missed" role="status">
+                                {format!("Live mode skipped {} — Apply to see all", thousands(missed))}
+                            </span>
                         }
                     })
             }}

@@ -15,15 +15,18 @@ pub struct LiveFeed {
     source: web_sys::EventSource,
     // Kept alive as long as the source can call them.
     _on_request: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_lagged: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl LiveFeed {
-    /// Opens the feed at `url`; `on_entry` gets each record, `on_state`
+    /// Opens the feed at `url`; `on_entry` gets each record, `on_missed`
+    /// how many the server skipped because this page fell behind, `on_state`
     /// whether the connection is up (the browser reconnects by itself).
     pub fn open(
         url: &str,
         on_entry: impl Fn(RequestEntry) + 'static,
+        on_missed: impl Fn(u64) + 'static,
         on_state: impl Fn(bool) + Clone + 'static,
     ) -> Option<LiveFeed> {
         let source = web_sys::EventSource::new(url).ok()?;
@@ -38,10 +41,19 @@ impl LiveFeed {
                 }
             }
         });
+        let on_lagged = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let missed = event.data().as_string().and_then(|text| text.parse().ok());
+                on_missed(missed.unwrap_or(1));
+            },
+        );
         let on_open = on_state.clone();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_state(false));
         source
             .add_event_listener_with_callback("request", on_request.as_ref().unchecked_ref())
+            .ok()?;
+        source
+            .add_event_listener_with_callback("lagged", on_lagged.as_ref().unchecked_ref())
             .ok()?;
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let opened = Closure::<dyn FnMut()>::new(move || on_open(true));
@@ -52,6 +64,7 @@ impl LiveFeed {
         Some(LiveFeed {
             source,
             _on_request: on_request,
+            _on_lagged: on_lagged,
             _on_error: on_error,
         })
     }
@@ -72,6 +85,7 @@ pub fn keep_live(
     on: Signal<bool>,
     url: String,
     on_entry: impl Fn(RequestEntry) + Clone + 'static,
+    on_missed: impl Fn(u64) + Clone + 'static,
     on_state: impl Fn(bool) + Clone + 'static,
 ) {
     let feed = StoredValue::new_local(None::<LiveFeed>);
@@ -80,7 +94,12 @@ pub fn keep_live(
         // Dropping the old feed closes it.
         feed.set_value(None);
         if wanted {
-            feed.set_value(LiveFeed::open(&url, on_entry.clone(), on_state.clone()));
+            feed.set_value(LiveFeed::open(
+                &url,
+                on_entry.clone(),
+                on_missed.clone(),
+                on_state.clone(),
+            ));
         } else {
             on_state(false);
         }
