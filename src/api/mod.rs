@@ -5,6 +5,7 @@
 
 mod keys;
 mod projects;
+pub mod requests;
 mod session;
 pub mod usage;
 

@@ -7,6 +7,10 @@ mod charts;
 mod quota_cards;
 mod recent_requests;
 mod request_log;
+mod request_log_columns;
+mod request_log_details;
+mod request_log_filters;
+mod request_log_live;
 mod usage_dashboard;
 
 pub use charts::{DailyBarChart, DonutChart, Slice, Tone};

@@ -125,6 +125,55 @@ pub struct LogPage {
     pub success: bool,
     pub data: Vec<RequestEntry>,
     pub next_cursor: Option<String>,
+    /// How many records match the filter, on the first page only (a page
+    /// asked for with a cursor belongs to a list whose total the client
+    /// already has, and counting again would only cost time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<LogTotal>,
+}
+
+/// How many records match a filter: exact, a lower bound, or an estimate.
+///
+/// Counting is exact up to [`LogTotal::EXACT_UP_TO`] records; past it the
+/// server stops counting (so a filter over ten million records costs no more
+/// than one over ten thousand) and either estimates from the hourly rollups,
+/// when the filter is one they can answer, or says "at least".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogTotal {
+    pub count: u64,
+    /// `count` is the number of matching records.
+    pub exact: bool,
+    /// `count` is a lower bound: at least this many match (only when not exact).
+    #[serde(default)]
+    pub at_least: bool,
+}
+
+impl LogTotal {
+    pub const EXACT_UP_TO: u64 = 10_000;
+
+    pub fn exact(count: u64) -> Self {
+        Self {
+            count,
+            exact: true,
+            at_least: false,
+        }
+    }
+
+    pub fn at_least(count: u64) -> Self {
+        Self {
+            count,
+            exact: false,
+            at_least: true,
+        }
+    }
+
+    pub fn estimate(count: u64) -> Self {
+        Self {
+            count,
+            exact: false,
+            at_least: false,
+        }
+    }
 }
 
 /// Where a page ends: the last record's time and id. Pages keyed on it
@@ -251,6 +300,36 @@ impl LogFilter {
     }
 }
 
+impl LogFilter {
+    /// Whether a record is one this filter lists (its cursor and limit
+    /// aside), by the same rules as the store's query: a live view uses it to
+    /// keep only the new records that belong on screen.
+    pub fn matches(&self, entry: &RequestEntry) -> bool {
+        let equal =
+            |wanted: &Option<String>, actual: &Option<String>| wanted.is_none() || wanted == actual;
+        let millis = entry.timestamp.timestamp_millis();
+        equal(&self.key_id, &entry.key_id)
+            && equal(&self.project_id, &entry.project_id)
+            && equal(&self.resource_id, &entry.resource_id)
+            && self
+                .from
+                .is_none_or(|from| millis >= from.timestamp_millis())
+            && self.to.is_none_or(|to| millis < to.timestamp_millis())
+            && self.outcome.is_none_or(|outcome| outcome == entry.outcome)
+            && self
+                .method
+                .as_ref()
+                .is_none_or(|method| *method == entry.method)
+            && self
+                .endpoint
+                .as_ref()
+                .is_none_or(|text| entry.endpoint.contains(text.as_str()))
+            && self
+                .response_code
+                .is_none_or(|code| code == entry.response_code)
+    }
+}
+
 #[cfg(test)]
 mod filter_tests {
     use super::*;
@@ -291,6 +370,42 @@ mod filter_tests {
             ("to", "2026-11-01T00:00:00Z"),
         ]);
         assert_eq!(backwards.map_err(|error| error.field), Err("to".to_owned()));
+    }
+
+    #[test]
+    fn a_record_matches_the_filter_that_lists_it() {
+        let entry = RequestEntry {
+            id: "req_01".to_owned(),
+            timestamp: crate::timestamp::from_millis(1_764_201_600_000),
+            key_id: Some("key_1".to_owned()),
+            project_id: None,
+            method: "GET".to_owned(),
+            endpoint: "/v1/stations/7".to_owned(),
+            route: "/v1/stations/{id}".to_owned(),
+            resource_id: Some("7".to_owned()),
+            outcome: Outcome::Failed,
+            response_code: 404,
+            latency_ms: 3,
+            client_ip: None,
+        };
+        let filter =
+            |pairs: &[(&str, &str)]| LogFilter::parse(pairs.iter().copied()).expect("valid");
+        assert!(filter(&[]).matches(&entry));
+        assert!(
+            filter(&[("key_id", "key_1"), ("status", "failed"), ("method", "get")]).matches(&entry)
+        );
+        assert!(filter(&[("endpoint", "stations/"), ("response_code", "404")]).matches(&entry));
+        assert!(filter(&[
+            ("from", "2025-11-27T00:00:00Z"),
+            ("to", "2026-11-28T00:00:00Z")
+        ])
+        .matches(&entry));
+        assert!(!filter(&[("key_id", "key_2")]).matches(&entry));
+        assert!(!filter(&[("project_id", "prj_1")]).matches(&entry));
+        assert!(!filter(&[("resource_id", "8")]).matches(&entry));
+        assert!(!filter(&[("status", "completed")]).matches(&entry));
+        assert!(!filter(&[("to", "2025-11-27T00:00:00Z")]).matches(&entry));
+        assert!(!filter(&[("response_code", "200")]).matches(&entry));
     }
 
     #[test]

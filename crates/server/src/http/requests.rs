@@ -30,9 +30,13 @@ async fn log(
     caller.require(&Scope::on(Permission::Read, "usage"))?;
     let pairs = query::pairs(raw_query.as_deref());
     let filter = LogFilter::parse(query::as_str_pairs(&pairs))?;
-    Ok(Json(
-        request_log::page(&context.services.store, caller.workspace_id(), &filter).await?,
-    ))
+    let store = &context.services.store;
+    let mut page = request_log::page(store, caller.workspace_id(), &filter).await?;
+    // The first page carries the total; later pages continue the same list.
+    if filter.cursor.is_none() {
+        page.total = Some(request_log::total(store, caller.workspace_id(), &filter).await?);
+    }
+    Ok(Json(page))
 }
 
 async fn one(

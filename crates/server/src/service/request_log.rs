@@ -175,7 +175,89 @@ pub async fn page(
         success: true,
         data,
         next_cursor,
+        total: None,
     })
+}
+
+/// How many records of the caller's workspace match the filter: exact up to
+/// [`LogTotal::EXACT_UP_TO`], past it an estimate from the hourly rollups
+/// where the filter is one they can answer, else a lower bound.
+pub async fn total(
+    store: &Store,
+    workspace_id: &str,
+    filter: &keyscope_model::LogFilter,
+) -> crate::error::Result<keyscope_model::requests::LogTotal> {
+    use keyscope_model::requests::LogTotal;
+    let cap = LogTotal::EXACT_UP_TO;
+    let counted = requests::count_up_to(store.pool(), workspace_id, filter, cap + 1).await?;
+    if counted <= cap {
+        return Ok(LogTotal::exact(counted));
+    }
+    // More than the cap matched inside this workspace, so a key or project in
+    // the filter is this workspace's own and its rollups may be read.
+    let estimate = match rollup_question(filter) {
+        Some((dimension, value)) => {
+            let hour = rollups::HOUR_MILLIS;
+            let scope = rollups::Scope {
+                workspace_id,
+                key_id: filter.key_id.as_deref(),
+                project_id: filter.project_id.as_deref(),
+                from: filter
+                    .from
+                    .map_or(0, |from| from.timestamp_millis().div_euclid(hour) * hour),
+                to: filter.to.map_or(i64::MAX, |to| {
+                    (to.timestamp_millis() + hour - 1).div_euclid(hour) * hour
+                }),
+            };
+            let counts = rollups::by(store.pool(), &scope, dimension).await?;
+            let sum: i64 = counts
+                .iter()
+                .filter(|(counted_value, _)| {
+                    value.as_ref().is_none_or(|value| counted_value == value)
+                })
+                .map(|(_, count)| count)
+                .sum();
+            Some(u64::try_from(sum).unwrap_or(0))
+        }
+        None => None,
+    };
+    // Rollups count whole hours at the range's ends and keep records the
+    // retention sweep removed; the count above is a floor they must not undercut.
+    Ok(match estimate {
+        Some(estimate) => LogTotal::estimate(estimate.max(counted)),
+        None => LogTotal::at_least(cap),
+    })
+}
+
+/// Which rollup dimension (and value) answers the filter's count, if any:
+/// rollups keep each dimension on its own, by key, project and hour, so they
+/// answer at most one of status, method and response code, and never a
+/// resource id or an endpoint's text.
+fn rollup_question(
+    filter: &keyscope_model::LogFilter,
+) -> Option<(rollups::Dimension, Option<String>)> {
+    use rollups::Dimension;
+    if filter.resource_id.is_some() || filter.endpoint.is_some() {
+        return None;
+    }
+    let asked = [
+        filter
+            .outcome
+            .map(|outcome| (Dimension::Outcome, outcome.as_str().to_owned())),
+        filter
+            .method
+            .clone()
+            .map(|method| (Dimension::Method, method)),
+        filter
+            .response_code
+            .map(|code| (Dimension::StatusCode, code.to_string())),
+    ];
+    let mut asked = asked.into_iter().flatten();
+    match (asked.next(), asked.next()) {
+        (None, _) => Some((Dimension::Outcome, None)),
+        (Some((dimension, value)), None) => Some((dimension, Some(value))),
+        (Some(_), Some(_)) => None,
+    }
 }
 
 /// One record of the caller's workspace.

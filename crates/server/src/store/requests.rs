@@ -80,9 +80,52 @@ pub async fn page(
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT id, key_id, project_id, occurred_at, method, endpoint, route, resource_id, outcome,
                 status_code, latency_ms, client_ip
-         FROM requests WHERE workspace_id = ",
+         FROM requests WHERE ",
     );
-    query.push_bind(workspace_id);
+    push_conditions(&mut query, workspace_id, filter);
+    if let Some(cursor) = &filter.cursor {
+        query
+            .push(" AND (occurred_at < ")
+            .push_bind(cursor.occurred_at)
+            .push(" OR (occurred_at = ")
+            .push_bind(cursor.occurred_at)
+            .push(" AND id < ")
+            .push_bind(&cursor.id)
+            .push("))");
+    }
+    query
+        .push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        .push_bind(i64::from(filter.limit));
+    query.build_query_as().fetch_all(pool).await
+}
+
+/// How many records match the filter (its cursor aside), counting no
+/// further than `cap`: the LIMIT'd subquery lets SQLite stop there instead
+/// of walking every matching row of a large log.
+pub async fn count_up_to(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    filter: &LogFilter,
+    cap: u64,
+) -> sqlx::Result<u64> {
+    let mut query: QueryBuilder<Sqlite> =
+        QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM requests WHERE ");
+    push_conditions(&mut query, workspace_id, filter);
+    query
+        .push(" LIMIT ")
+        .push_bind(i64::try_from(cap).unwrap_or(i64::MAX))
+        .push(")");
+    let (count,): (i64,) = query.build_query_as().fetch_one(pool).await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The filter's conditions, for the page and the count alike.
+fn push_conditions<'a>(
+    query: &mut QueryBuilder<'a, Sqlite>,
+    workspace_id: &'a str,
+    filter: &'a LogFilter,
+) {
+    query.push("workspace_id = ").push_bind(workspace_id);
     if let Some(key_id) = &filter.key_id {
         query.push(" AND key_id = ").push_bind(key_id);
     }
@@ -118,20 +161,6 @@ pub async fn page(
     if let Some(code) = filter.response_code {
         query.push(" AND status_code = ").push_bind(i64::from(code));
     }
-    if let Some(cursor) = &filter.cursor {
-        query
-            .push(" AND (occurred_at < ")
-            .push_bind(cursor.occurred_at)
-            .push(" OR (occurred_at = ")
-            .push_bind(cursor.occurred_at)
-            .push(" AND id < ")
-            .push_bind(&cursor.id)
-            .push("))");
-    }
-    query
-        .push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-        .push_bind(i64::from(filter.limit));
-    query.build_query_as().fetch_all(pool).await
 }
 
 pub async fn get(

@@ -2,6 +2,7 @@
 //! cursor pages stable while records arrive, nothing lost at shutdown.
 
 use crate::helpers::{error_of, spawn_app, spawn_demo_app, As, ConsoleUser, TestApp};
+use keyscope_model::requests::LogTotal;
 use keyscope_model::{ErrorCode, LogPage, Outcome};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -154,6 +155,97 @@ async fn each_filter_alone_and_combined_returns_exactly_the_matching_records() {
         let got: Vec<String> = page.data.into_iter().map(|entry| entry.id).collect();
         assert_eq!(got, expected, "{query}");
     }
+}
+
+async fn count_where(app: &TestApp, condition: &str) -> u64 {
+    let count: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM requests WHERE {condition}"))
+            .fetch_one(app.services.store.pool())
+            .await
+            .expect("count");
+    u64::try_from(count).expect("a count")
+}
+
+#[tokio::test]
+async fn the_first_page_reports_how_many_records_match_the_filter() {
+    let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
+    let key_id: String = sqlx::query_scalar(
+        "SELECT key_id FROM requests GROUP BY key_id HAVING COUNT(*) BETWEEN 1000 AND 9000 ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .fetch_one(app.services.store.pool())
+    .await
+    .expect("a moderately busy key");
+    let cases = [
+        (format!("key_id={key_id}"), format!("key_id = '{key_id}'")),
+        (
+            format!("key_id={key_id}&status=failed&method=GET"),
+            format!("key_id = '{key_id}' AND outcome = 'failed' AND method = 'GET'"),
+        ),
+        (
+            "endpoint=/v1/stations/&response_code=404".to_owned(),
+            "instr(endpoint, '/v1/stations/') > 0 AND status_code = 404".to_owned(),
+        ),
+        ("resource_id=no-such-resource".to_owned(), "0".to_owned()),
+    ];
+    for (query, condition) in cases {
+        let expected = count_where(&app, &condition).await;
+        assert!(
+            expected <= LogTotal::EXACT_UP_TO,
+            "{query}: {expected} is past the exact range"
+        );
+        let first = log(&app, &owner, &format!("{query}&limit=10")).await;
+        assert_eq!(first.total, Some(LogTotal::exact(expected)), "{query}");
+        assert_eq!(first.data.len() as u64, expected.min(10), "{query}");
+        if let Some(cursor) = first.next_cursor {
+            let next = log(&app, &owner, &format!("{query}&limit=10&cursor={cursor}")).await;
+            assert_eq!(
+                next.total, None,
+                "{query}: a continued page repeats no total"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn past_ten_thousand_the_total_is_marked_as_an_estimate_or_a_lower_bound() {
+    let (app, _data) = spawn_demo_app().await;
+    let owner = app.owner().await;
+
+    // Rollups answer a whole-workspace count, and one status, exactly here:
+    // the demo's records are all still stored.
+    let everything = count_where(&app, "1").await;
+    assert!(everything > LogTotal::EXACT_UP_TO);
+    let page = log(&app, &owner, "limit=5").await;
+    assert_eq!(page.total, Some(LogTotal::estimate(everything)));
+
+    let completed = count_where(&app, "outcome = 'completed'").await;
+    assert!(completed > LogTotal::EXACT_UP_TO);
+    let page = log(&app, &owner, "status=completed&limit=5").await;
+    assert_eq!(page.total, Some(LogTotal::estimate(completed)));
+
+    // Endpoint text is not in the rollups: the answer is a marked floor.
+    let stations = count_where(&app, "instr(endpoint, '/v1/') > 0").await;
+    assert!(stations > LogTotal::EXACT_UP_TO);
+    let page = log(&app, &owner, "endpoint=/v1/&limit=5").await;
+    let total = page.total.expect("a total");
+    assert_eq!(total, LogTotal::at_least(LogTotal::EXACT_UP_TO));
+    assert!(!total.exact && total.at_least);
+
+    // On the wire: the fields a client reads.
+    let response = app
+        .call(
+            As::Console(&owner),
+            Method::GET,
+            "/v1/requests?endpoint=/v1/&limit=1",
+            None,
+        )
+        .await;
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body["total"],
+        json!({ "count": 10_000, "exact": false, "at_least": true })
+    );
 }
 
 #[tokio::test]
