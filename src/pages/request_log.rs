@@ -10,7 +10,7 @@ use leptos_router::NavigateOptions;
 
 #[component]
 pub fn RequestLogPage() -> impl IntoView {
-    let filter = bind_log_filter_to_url();
+    let filter = bind_log_filter_to_url("");
     view! {
         <section class="ks-page">
             <header class="ks-page__header">
@@ -25,12 +25,16 @@ pub fn RequestLogPage() -> impl IntoView {
 /// A request log filter that lives in the current page's query string: a
 /// link opens the same view, Apply pushes a history entry, and back and
 /// forward (or an edited URL) change the filter. Any page with the log can
-/// call it and hand the signal to `RequestLog`'s `filter`.
-pub fn bind_log_filter_to_url() -> RwSignal<LogFilterForm> {
+/// call it and hand the signal to `RequestLog`'s `filter`. `prefix` keeps the
+/// log's parameters apart from the page's own (a dashboard's `from` and `to`
+/// are its range; its log's are `log_from` and `log_to`).
+pub fn bind_log_filter_to_url(prefix: &'static str) -> RwSignal<LogFilterForm> {
     let query = use_query_map();
     let location = use_location();
     let navigate = use_navigate();
-    let from_url = move || LogFilterForm::from_query(|name| query.with(|query| query.get(name)));
+    let from_url = move || {
+        LogFilterForm::from_query(|name| query.with(|query| query.get(&format!("{prefix}{name}"))))
+    };
     let filter = RwSignal::new(from_url());
     // The URL changed (back, forward, a link): the log follows.
     Effect::new(move |_| {
@@ -48,7 +52,11 @@ pub fn bind_log_filter_to_url() -> RwSignal<LogFilterForm> {
             let mut pairs: Vec<(String, String)> = query.with_untracked(|query| {
                 query
                     .into_iter()
-                    .filter(|(name, _)| !LogFilterForm::NAMES.contains(&name.as_ref()))
+                    .filter(|(name, _)| {
+                        !name
+                            .strip_prefix(prefix)
+                            .is_some_and(|name| LogFilterForm::NAMES.contains(&name))
+                    })
                     .map(|(name, value)| (name.to_string(), value.to_owned()))
                     .collect()
             });
@@ -56,7 +64,7 @@ pub fn bind_log_filter_to_url() -> RwSignal<LogFilterForm> {
                 applied
                     .pairs()
                     .into_iter()
-                    .map(|(name, value)| (name.to_owned(), value)),
+                    .map(|(name, value)| (format!("{prefix}{name}"), value)),
             );
             let pairs: Vec<(&str, String)> = pairs
                 .iter()

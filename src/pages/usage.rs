@@ -2,6 +2,8 @@
 //! Each page keeps the range in its URL (`?range=7d`, `?from=&to=`), so a
 //! link reproduces the view.
 
+use super::request_log::bind_log_filter_to_url;
+use crate::api::requests::query_string;
 use crate::api::usage::UsageScope;
 use crate::api::ApiClient;
 use crate::widgets::{RequestLog, UsageDashboard, UsageRange};
@@ -40,7 +42,7 @@ pub fn KeyUsagePage() -> impl IntoView {
                 on_range_change
             />
             <div class="ks-usage__log">
-                <RequestLog client key_id />
+                <RequestLog client key_id filter=bind_log_filter_to_url("log_") />
             </div>
         </section>
     }
@@ -77,7 +79,7 @@ pub fn ProjectUsagePage() -> impl IntoView {
                 on_range_change
             />
             <div class="ks-usage__log">
-                <RequestLog client project_id />
+                <RequestLog client project_id filter=bind_log_filter_to_url("log_") />
             </div>
         </section>
     }
@@ -119,8 +121,24 @@ fn range_in_url() -> (Signal<UsageRange>, Callback<UsageRange>) {
     let location = use_location();
     let on_range_change = Callback::new(move |range: UsageRange| {
         let path = location.pathname.get_untracked();
+        // The range replaces its own parameters; the log's stay.
+        let mut pairs: Vec<(String, String)> = query.with_untracked(|query| {
+            query
+                .into_iter()
+                .filter(|(name, _)| !["range", "from", "to"].contains(&name.as_ref()))
+                .map(|(name, value)| (name.to_string(), value.to_owned()))
+                .collect()
+        });
+        pairs.extend(range.to_query().split('&').filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            Some((name.to_owned(), value.to_owned()))
+        }));
+        let pairs: Vec<(&str, String)> = pairs
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()))
+            .collect();
         navigate(
-            &format!("{path}?{}", range.to_query()),
+            &format!("{path}?{}", query_string(&pairs)),
             NavigateOptions::default(),
         );
     });

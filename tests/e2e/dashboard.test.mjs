@@ -175,6 +175,34 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
     await close();
   });
 
+  test("a key's log below its dashboard keeps its own filter in the URL beside the range", async () => {
+    const { page, problems, close } = await openPage(browser);
+    await page.goto(`${server.address}/keys`);
+    await signIn(page, server);
+    await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
+    const keyId = await page.evaluate(async () => (await (await fetch('/v1/keys?limit=20')).json()).data[0].id);
+    await page.goto(`${server.address}/keys/${keyId}/usage?range=30d`);
+    await dashboardReady(page);
+    const filters = page.locator('form.ks-log-filters');
+    await filters.locator('#ks-log-filter-method').selectOption('GET');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL((url) => url.searchParams.get('log_method') === 'GET' && url.searchParams.get('range') === '30d');
+    const methods = async () => page.locator('[data-testid="log-table"] [data-request-id] .ks-method').allTextContents();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="log-table"] [data-request-id]').length > 0);
+    assert.ok((await methods()).every((method) => method === 'GET'));
+
+    // Another range keeps the log's filter; a reload restores both.
+    await page.getByTestId('usage-range').selectOption('7d');
+    await page.waitForURL((url) => url.searchParams.get('range') === '7d' && url.searchParams.get('log_method') === 'GET');
+    await page.reload();
+    await dashboardReady(page);
+    assert.equal(await filters.locator('#ks-log-filter-method').inputValue(), 'GET');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="log-table"] [data-request-id]').length > 0);
+    assert.ok((await methods()).every((method) => method === 'GET'));
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   test('a range without requests shows zeros, flat bars and how to make a first call', async () => {
     const { page, problems, close } = await openPage(browser);
     // Signed in first: coming back from the sign-in page keeps only the path
