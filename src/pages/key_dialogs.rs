@@ -399,23 +399,25 @@ pub fn RotateKeyDialog(
             pending.set(false);
         });
     };
-    let choices = GRACE_CHOICES
-        .into_iter()
-        .map(|(seconds, label)| {
-            view! {
-                <label class="ks-check">
-                    <input
-                        type="radio"
-                        name="grace"
-                        value=seconds
-                        prop:checked=move || grace.get() == seconds
-                        on:change=move |_| grace.set(seconds)
-                    />
-                    <span>{label}</span>
-                </label>
-            }
-        })
-        .collect_view();
+    let choices = move || {
+        GRACE_CHOICES
+            .into_iter()
+            .map(|(seconds, label)| {
+                view! {
+                    <label class="ks-check">
+                        <input
+                            type="radio"
+                            name="grace"
+                            value=seconds
+                            prop:checked=move || grace.get() == seconds
+                            on:change=move |_| grace.set(seconds)
+                        />
+                        <span>{label}</span>
+                    </label>
+                }
+            })
+            .collect_view()
+    };
     let name = key.name.clone();
     view! {
         <Modal title=format!("Regenerate “{name}”") on_close>
@@ -433,7 +435,7 @@ pub fn RotateKeyDialog(
                         <p>"A new secret replaces the current one. Anything that uses the old secret must be given the new one."</p>
                         <fieldset class="ks-fieldset">
                             <legend>"The old secret"</legend>
-                            {choices.clone()}
+                            {choices()}
                         </fieldset>
                         {move || error.get().map(|message| view! { <p class="ks-form__error" role="alert">{message}</p> })}
                         <div class="ks-dialog__actions">

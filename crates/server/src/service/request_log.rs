@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 pub use requests::RequestRecord;
 
 pub const QUEUE_CAPACITY: usize = 65_536;
-const MAX_BATCH: usize = 5_000;
+const MAX_BATCH: usize = 20_000;
 /// How long the writer lets records gather before it writes them: under load
 /// that makes fewer, larger transactions, and a request's `try_send` finds
 /// the writer asleep on a timer rather than parked on the queue, so it wakes
