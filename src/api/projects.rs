@@ -1,7 +1,7 @@
 //! `/v1/projects`
 
 use super::{ApiClient, ApiClientError, Method};
-use keyscope_model::{LogPage, Project, ProjectCredentials, QuotaStatus, Response};
+use keyscope_model::{Project, ProjectCredentials, QuotaStatus, Response};
 
 impl ApiClient {
     pub async fn list_projects(&self) -> Result<Vec<Project>, ApiClientError> {
@@ -40,17 +40,5 @@ impl ApiClient {
         )
         .await
         .map(|response| response.data)
-    }
-
-    /// The project's newest requests, for the Project API tab.
-    pub async fn recent_project_requests(
-        &self,
-        project_id: &str,
-        limit: u32,
-    ) -> Result<LogPage, ApiClientError> {
-        self.get(&format!(
-            "/v1/requests?project_id={project_id}&limit={limit}"
-        ))
-        .await
     }
 }

@@ -13,7 +13,10 @@ pub fn RecentRequests(client: ApiClient, #[prop(into)] project_id: String) -> im
     let requests = LocalResource::new(move || {
         let client = client.clone();
         let project_id = project_id.clone();
-        async move { client.recent_project_requests(&project_id, RECENT).await }
+        async move {
+            let filter = [("project_id", project_id), ("limit", RECENT.to_string())];
+            client.request_log(&filter, None).await
+        }
     });
     view! {
         <Transition fallback=|| view! { <Loading label="Loading requests…" /> }>
