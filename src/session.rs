@@ -45,6 +45,12 @@ impl Session {
         self.me.set(Some(Ok(None)));
     }
 
+    /// The token a state-changing call sends back as `X-CSRF-Token`; empty
+    /// when nobody is signed in (the server then refuses the call).
+    pub fn csrf_token(&self) -> String {
+        self.user().map(|me| me.csrf_token).unwrap_or_default()
+    }
+
     /// The signed-in user, once known.
     pub fn user(&self) -> Option<Me> {
         self.me.get().and_then(|answer| answer.ok().flatten())

@@ -169,3 +169,16 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiClientE
         }
     }
 }
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub(crate) fn encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}

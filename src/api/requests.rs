@@ -1,6 +1,6 @@
 //! `/v1/requests`: the request log, one record, its export and its live feed.
 
-use super::{ApiClient, ApiClientError};
+use super::{encode, ApiClient, ApiClientError};
 use keyscope_model::{LogPage, RequestEntry, Response};
 
 /// The request log's filters as a page holds them: the query parameters of
@@ -106,19 +106,6 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
         .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters.
-fn encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 impl ApiClient {

@@ -1,6 +1,6 @@
 //! `/v1/usage`, and the names a usage dashboard shows in its heading.
 
-use super::{ApiClient, ApiClientError};
+use super::{encode, ApiClient, ApiClientError};
 use chrono::{DateTime, Utc};
 use keyscope_model::{ApiKey, Project, Response, UsageSummary};
 
@@ -50,14 +50,10 @@ impl ApiClient {
         &self,
         project_id: &str,
     ) -> Result<Option<Project>, ApiClientError> {
-        self.get::<Response<Vec<Project>>>("/v1/projects")
-            .await
-            .map(|response| {
-                response
-                    .data
-                    .into_iter()
-                    .find(|project| project.id == project_id)
-            })
+        let projects = self.list_projects().await?;
+        Ok(projects
+            .into_iter()
+            .find(|project| project.id == project_id))
     }
 }
 
@@ -71,19 +67,6 @@ fn usage_path(scope: &UsageScope, from: DateTime<Utc>, to: DateTime<Utc>) -> Str
         path.push_str(&format!("&{name}={}", encode(id)));
     }
     path
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-fn encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

@@ -73,13 +73,6 @@ fn field_error(errors: RwSignal<FormErrors>, field: &'static str) -> impl IntoVi
     }
 }
 
-fn csrf_token() -> String {
-    Session::expect()
-        .user()
-        .map(|me| me.csrf_token)
-        .unwrap_or_default()
-}
-
 /// Expiry choices of the generate dialog.
 const EXPIRY_CHOICES: [(&str, &str); 5] = [
     ("never", "Never"),
@@ -146,7 +139,7 @@ fn GenerateKeyForm(
     let plan = RwSignal::new(String::new());
     let errors = RwSignal::new(FormErrors::default());
     let pending = RwSignal::new(false);
-    let csrf_token = csrf_token();
+    let csrf_token = Session::expect().csrf_token();
     let projects = LocalResource::new({
         let client = client.clone();
         move || {
@@ -377,7 +370,7 @@ pub fn RotateKeyDialog(
     let rotated = RwSignal::new(None::<(CreatedKey, String)>);
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let csrf_token = csrf_token();
+    let csrf_token = Session::expect().csrf_token();
     let key_id = key.id.clone();
     let rotate = move |_| {
         let client = client.clone();
@@ -462,7 +455,7 @@ pub fn DeleteKeyDialog(
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let csrf_token = csrf_token();
+    let csrf_token = Session::expect().csrf_token();
     let key_id = key.id.clone();
     let delete = move |_| {
         let client = client.clone();

@@ -215,10 +215,7 @@ fn CredentialsDialog(
     let regenerate = move |_| {
         let client = client.clone();
         let project_id = project_id.clone();
-        let csrf_token = Session::expect()
-            .user()
-            .map(|me| me.csrf_token)
-            .unwrap_or_default();
+        let csrf_token = Session::expect().csrf_token();
         pending.set(true);
         spawn_local(async move {
             let answer = client
