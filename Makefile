@@ -21,7 +21,15 @@ test:
 setup:
 	scripts/setup.sh
 
+## The web app: one wasm chunk per screen, fetched on its first visit
+## (src/app.rs's lazy routes, split by crates/wasm-split, which trunk calls
+## in wasm-bindgen's place). The rustflags repeat .cargo/config.toml's, which
+## this variable replaces.
 web:
+	cargo build --quiet --profile server -p keyscope-wasm-split
+	PATH=$(CURDIR)/scripts/wasm-split:$$PATH \
+	KEYSCOPE_WASM_SPLIT=$(TARGET_DIR)/server/keyscope-wasm-split \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components --cfg keyscope_split -Clink-args=--emit-relocs" \
 	trunk build --release
 
 bench:

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -32,15 +32,15 @@ pub fn App() -> impl IntoView {
                 <main class="ks-main">
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=|| view! { <Redirect path="/keys" /> } />
-                        <Route path=path!("/sign-in") view=SignInPage />
-                        <Route path=path!("/docs") view=ApiDocsPage />
-                        <Route path=path!("/keys") view=|| signed_in(KeysPage) />
-                        <Route path=path!("/keys/:id/usage") view=|| signed_in(KeyUsagePage) />
-                        <Route path=path!("/projects") view=|| signed_in(ProjectsPage) />
-                        <Route path=path!("/projects/:id/api") view=|| signed_in(ProjectApiPage) />
-                        <Route path=path!("/projects/:id/usage") view=|| signed_in(ProjectUsagePage) />
-                        <Route path=path!("/usage") view=|| signed_in(WorkspaceUsagePage) />
-                        <Route path=path!("/requests") view=|| signed_in(RequestLogPage) />
+                        <Route path=path!("/sign-in") view={Lazy::<SignInScreen>::new()} />
+                        <Route path=path!("/docs") view={Lazy::<ApiDocsScreen>::new()} />
+                        <Route path=path!("/keys") view={Lazy::<KeysScreen>::new()} />
+                        <Route path=path!("/keys/:id/usage") view={Lazy::<KeyUsageScreen>::new()} />
+                        <Route path=path!("/projects") view={Lazy::<ProjectsScreen>::new()} />
+                        <Route path=path!("/projects/:id/api") view={Lazy::<ProjectApiScreen>::new()} />
+                        <Route path=path!("/projects/:id/usage") view={Lazy::<ProjectUsageScreen>::new()} />
+                        <Route path=path!("/usage") view={Lazy::<WorkspaceUsageScreen>::new()} />
+                        <Route path=path!("/requests") view={Lazy::<RequestLogScreen>::new()} />
                     </Routes>
                 </main>
             </div>
@@ -55,6 +55,50 @@ fn signed_in<V: IntoView + 'static>(page: fn() -> V) -> impl IntoView {
         </RequireSession>
     }
 }
+
+/// A screen as a lazy route. In `make web`'s build (`--cfg keyscope_split`)
+/// each screen's code is a chunk of the wasm, fetched on its first visit
+/// (crates/wasm-split): a first visit downloads the shell and that screen,
+/// not the whole console. Elsewhere (`trunk serve`, tests) the same route
+/// is an ordinary view.
+macro_rules! lazy_screen {
+    ($route:ident => $view:expr) => {
+        struct $route;
+
+        #[cfg(keyscope_split)]
+        #[leptos_router::lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+
+        #[cfg(not(keyscope_split))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_screen!(SignInScreen => SignInPage());
+lazy_screen!(ApiDocsScreen => ApiDocsPage());
+lazy_screen!(KeysScreen => signed_in(KeysPage));
+lazy_screen!(KeyUsageScreen => signed_in(KeyUsagePage));
+lazy_screen!(ProjectsScreen => signed_in(ProjectsPage));
+lazy_screen!(ProjectApiScreen => signed_in(ProjectApiPage));
+lazy_screen!(ProjectUsageScreen => signed_in(ProjectUsagePage));
+lazy_screen!(WorkspaceUsageScreen => signed_in(WorkspaceUsagePage));
+lazy_screen!(RequestLogScreen => signed_in(RequestLogPage));
 
 /// The signed-in user's e-mail and a way out.
 #[component]
