@@ -1,26 +1,16 @@
 // A new user's path through the console, in headless Chromium against the
 // real server with demo data: the whole life of a key, and a project's API tab
 // with its credentials. Calls a customer would make go from this test over HTTP.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
+import { openPage, signIn, suiteWith } from './support.mjs';
 
 describe('console: key lifecycle and the Project API tab', { timeout: 240_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = suiteWith({ server: { demo: true } });
 
   // A customer's call, from outside the browser.
   const callWithKey = (secret, path = '/v1/key', init = {}) =>
-    fetch(`${server.address}${path}`, {
+    fetch(`${suite.server.address}${path}`, {
       ...init,
       headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json', ...init.headers },
     });
@@ -28,10 +18,10 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
   const keyRow = (page, name) => page.locator('[data-testid="keys-table"] tbody tr', { hasText: name });
 
   test('generate a read key, copy it, use it, see it used, be refused a write, rotate it, delete it', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.address });
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.address });
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
 
     await page.getByRole('button', { name: 'Generate API Key' }).click();
@@ -70,7 +60,7 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
       await created.getByRole('tab', { name: language }).click();
       const snippet = await created.locator('.ks-snippet pre').textContent();
       assert.ok(snippet.includes(`Bearer ${secret}`), `${language}: ${snippet}`);
-      assert.ok(snippet.includes(`${server.address}/v1/key`), `${language}: ${snippet}`);
+      assert.ok(snippet.includes(`${suite.server.address}/v1/key`), `${language}: ${snippet}`);
     }
     await created.getByRole('button', { name: 'Done' }).click();
     await created.waitFor({ state: 'detached' });
@@ -123,27 +113,27 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
     assert.equal((await callWithKey(rotated)).status, 401);
 
     // The one refusal this walk asked for: the over-long description.
-    const askedFor = (problem) => problem === `HTTP 400: ${server.address}/v1/keys` || problem.includes('status of 400');
+    const askedFor = (problem) => problem === `HTTP 400: ${suite.server.address}/v1/keys` || problem.includes('status of 400');
     assert.equal(problems.filter(askedFor).length, 2, problems.join('\n'));
     assert.deepEqual(problems.filter((problem) => !askedFor(problem)), []);
     await close();
   });
 
   test('signing in comes back to the address asked for, query included', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/usage?range=24h`);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/usage?range=24h`);
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
     assert.equal(new URL(page.url()).searchParams.get('next'), '/usage?range=24h');
-    await signIn(page, server);
-    await page.waitForURL(`${server.address}/usage?range=24h`);
+    await signIn(page, suite.server);
+    await page.waitForURL(`${suite.server.address}/usage?range=24h`);
     assert.deepEqual(problems, []);
     await close();
   });
 
   test('dialogs keep focus inside, close on Escape and give focus back', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     const opener = page.getByRole('button', { name: 'Generate API Key' });
     await opener.focus();
     await page.keyboard.press('Enter');
@@ -162,9 +152,9 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
   });
 
   test('the Project API tab shows the quota and recent requests, and credentials can be regenerated', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/projects`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/projects`);
+    await signIn(page, suite.server);
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     const firstProject = page.locator('.ks-project-list li').first();
     const projectId = await firstProject.getAttribute('data-project-id');
@@ -239,9 +229,9 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
   });
 
   test('a Member is told they need Admin or Manager access', async () => {
-    const owner = await openPage(browser);
-    await owner.page.goto(`${server.address}/keys`);
-    await signIn(owner.page, server);
+    const owner = await openPage(suite.browser);
+    await owner.page.goto(`${suite.server.address}/keys`);
+    await signIn(owner.page, suite.server);
     await owner.page.locator('[data-testid="keys-table"]').waitFor();
     const member = await owner.page.evaluate(async () => {
       const me = (await (await fetch('/v1/me')).json()).data;
@@ -255,23 +245,23 @@ describe('console: key lifecycle and the Project API tab', { timeout: 240_000 },
     });
     await owner.close();
 
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/keys`);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
     await signIn(page, { owner: member });
     await page.getByRole('heading', { name: 'You need Admin or Manager access' }).waitFor();
     assert.equal(await page.locator('[data-testid="keys-table"]').count(), 0);
-    await page.goto(`${server.address}/projects`);
+    await page.goto(`${suite.server.address}/projects`);
     await page.getByRole('heading', { name: 'You need Admin or Manager access' }).waitFor();
     assert.deepEqual(problems, []);
     await close();
   });
 
   test('the layout holds at 360 px and follows a dark system theme', async () => {
-    const { page, problems, close } = await openPage(browser);
+    const { page, problems, close } = await openPage(suite.browser);
     await page.setViewportSize({ width: 360, height: 740 });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);

@@ -1,9 +1,9 @@
 // The usage dashboards in headless Chromium against the real server with
 // demo data: every number on screen is the one GET /v1/usage reports for the
 // same range, read from the page's data attributes and ECharts' own options.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
+import { openPage, signIn, suiteWith } from './support.mjs';
 
 const dashboard = '[data-testid="usage-dashboard"]';
 
@@ -88,22 +88,12 @@ async function assertDashboardMatchesApi(page, scopeQuery) {
 }
 
 describe('usage dashboards', { timeout: 180_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = suiteWith({ server: { demo: true } });
 
   test('a key dashboard shows the totals and breakdowns the API reports for the same range', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     // The demo key with the most traffic this week.
     const busiest = await page.evaluate(async () => {
@@ -140,9 +130,9 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
   });
 
   test('changing the range changes the URL and every number, and Back restores them', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/usage`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/usage`);
+    await signIn(page, suite.server);
     await dashboardReady(page);
     const week = await assertDashboardMatchesApi(page, {});
     assert.equal(week.series.length >= 7, true);
@@ -176,12 +166,12 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
   });
 
   test("a key's log below its dashboard keeps its own filter in the URL beside the range", async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     const keyId = await page.evaluate(async () => (await (await fetch('/v1/keys?limit=20')).json()).data[0].id);
-    await page.goto(`${server.address}/keys/${keyId}/usage?range=30d`);
+    await page.goto(`${suite.server.address}/keys/${keyId}/usage?range=30d`);
     await dashboardReady(page);
     const filters = page.locator('form.ks-log-filters');
     await filters.locator('#ks-log-filter-method').selectOption('GET');
@@ -204,17 +194,17 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
   });
 
   test('a range without requests shows zeros, flat bars and how to make a first call', async () => {
-    const { page, problems, close } = await openPage(browser);
+    const { page, problems, close } = await openPage(suite.browser);
     // Signed in first: coming back from the sign-in page keeps only the path
     // of a URL with a query (reported; src/session.rs is not this change's).
-    await page.goto(`${server.address}/usage`);
-    await signIn(page, server);
+    await page.goto(`${suite.server.address}/usage`);
+    await signIn(page, suite.server);
     await dashboardReady(page);
-    await page.goto(`${server.address}/usage?from=2020-01-01&to=2020-01-02`);
+    await page.goto(`${suite.server.address}/usage?from=2020-01-01&to=2020-01-02`);
     await dashboardReady(page, { from: '2020-01-01T00:00:00.000Z' });
     assert.deepEqual(await shownCards(page), { total: 0, completed: 0, failed: 0, rate_limited: 0 });
     const curl = await page.getByTestId('usage-empty').locator('code').textContent();
-    assert.equal(curl, `curl -H "Authorization: Bearer <your key>" ${server.address}/v1/key`);
+    assert.equal(curl, `curl -H "Authorization: Bearer <your key>" ${suite.server.address}/v1/key`);
     const series = await shownSeries(page);
     assert.equal(series.fromChart.length, 48);
     assert.ok(series.fromChart.every((count) => count === 0));
@@ -224,13 +214,13 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
   });
 
   test('a project dashboard narrows to the project and keeps its layout at 360 px', async () => {
-    const { page, problems, close } = await openPage(browser);
+    const { page, problems, close } = await openPage(suite.browser);
     await page.setViewportSize({ width: 360, height: 800 });
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"]').waitFor();
     const project = await page.evaluate(async () => (await (await fetch('/v1/projects')).json()).data[0]);
-    await page.goto(`${server.address}/projects/${project.id}/usage?range=30d`);
+    await page.goto(`${suite.server.address}/projects/${project.id}/usage?range=30d`);
     await dashboardReady(page);
     await page.getByRole('heading', { name: project.name }).waitFor();
     const summary = await assertDashboardMatchesApi(page, { project_id: project.id });

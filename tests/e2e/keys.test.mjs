@@ -1,34 +1,18 @@
 // The API keys page in headless Chromium against the real server with demo data.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
+import { openPage, signIn, suiteWith } from './support.mjs';
 
 describe('API keys page', { timeout: 180_000 }, () => {
-  let server;
-  let emptyServer;
-  let browser;
-
-  before(async () => {
-    [server, emptyServer, browser] = await Promise.all([
-      startServer({ demo: true }),
-      startServer({ demo: false }),
-      launchBrowser(),
-    ]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await emptyServer?.stop();
-  });
+  const suite = suiteWith({ server: { demo: true }, emptyServer: { demo: false } });
 
   test('a visitor is sent to sign in and comes back to the keys the API lists', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/keys`);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/sign-in');
     assert.equal(new URL(page.url()).searchParams.get('next'), '/keys');
-    await signIn(page, server);
+    await signIn(page, suite.server);
 
     const rows = page.locator('[data-testid="keys-table"] tbody tr');
     await rows.first().waitFor();
@@ -36,7 +20,7 @@ describe('API keys page', { timeout: 180_000 }, () => {
     assert.equal(await rows.count(), 12);
     const api = await page.evaluate(async () => (await fetch('/v1/keys?limit=20')).json());
     assert.equal(api.data.length, 12);
-    assert.equal(await page.getByTestId('signed-in-as').textContent(), server.owner.email);
+    assert.equal(await page.getByTestId('signed-in-as').textContent(), suite.server.owner.email);
 
     const names = await page.locator('[data-testid="keys-table"] .ks-key-name').allTextContents();
     assert.deepEqual(names, api.data.map((key) => key.name));
@@ -52,9 +36,9 @@ describe('API keys page', { timeout: 180_000 }, () => {
   });
 
   test('client routes load directly and through the navigation', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${server.address}/projects`);
-    await signIn(page, server);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/projects`);
+    await signIn(page, suite.server);
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
 
     await page.getByRole('link', { name: 'API keys' }).click();
@@ -66,16 +50,16 @@ describe('API keys page', { timeout: 180_000 }, () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
-    await page.goto(`${server.address}/keys`);
+    await page.goto(`${suite.server.address}/keys`);
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
     assert.deepEqual(problems, []);
     await close();
   });
 
   test('a session that ends while the page is open sends the visitor to sign in again', async () => {
-    const { page, close } = await openPage(browser);
-    await page.goto(`${server.address}/keys`);
-    await signIn(page, server);
+    const { page, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     // End the session behind the page's back, as an expiry would.
     await page.evaluate(async () => {
@@ -86,15 +70,15 @@ describe('API keys page', { timeout: 180_000 }, () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'Sign in to keyscope' }).waitFor();
     assert.equal(new URL(page.url()).searchParams.get('next'), '/keys');
-    await signIn(page, server);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
     await close();
   });
 
   test('a wrong password is refused with a clear message', async () => {
-    const { page, close } = await openPage(browser);
-    await page.goto(`${server.address}/sign-in`);
-    await page.getByLabel('E-mail').fill(server.owner.email);
+    const { page, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/sign-in`);
+    await page.getByLabel('E-mail').fill(suite.server.owner.email);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').getByText('wrong e-mail or password').waitFor();
@@ -103,9 +87,9 @@ describe('API keys page', { timeout: 180_000 }, () => {
   });
 
   test('an empty workspace says there are no keys yet', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${emptyServer.address}/`);
-    await signIn(page, emptyServer);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.emptyServer.address}/`);
+    await signIn(page, suite.emptyServer);
     await page.getByText('No API keys yet').waitFor();
     assert.equal(new URL(page.url()).pathname, '/keys');
     assert.deepEqual(problems, []);

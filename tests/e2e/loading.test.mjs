@@ -3,33 +3,23 @@
 // per screen (src/app.rs's lazy routes, crates/wasm-split), so a first visit
 // fetches the shell and that screen, and another screen's code only when it
 // is first shown.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
+import { openPage, signIn, suiteWith } from './support.mjs';
 
 describe('loading the console', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ demo: true }), launchBrowser()]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = suiteWith({ server: { demo: true } });
 
   test('each screen\'s chunk is fetched on its first visit, not before', async () => {
-    const { page, problems, close } = await openPage(browser);
+    const { page, problems, close } = await openPage(suite.browser);
     const screensFetched = [];
     page.on('requestfinished', (request) => {
       const screen = new URL(request.url()).pathname.match(/^\/wasm-split\/split___(\w+)_screen_view_\d+\.wasm$/);
       if (screen) screensFetched.push(screen[1]);
     });
 
-    await page.goto(`${server.address}/usage`);
-    await signIn(page, server);
+    await page.goto(`${suite.server.address}/usage`);
+    await signIn(page, suite.server);
     await page.locator('[data-testid="usage-dashboard"][data-state="ready"]').waitFor();
     await page.waitForLoadState('networkidle');
     assert.deepEqual(screensFetched.sort(), ['sign_in', 'workspace_usage']);

@@ -2,9 +2,9 @@
 // demo data: filters narrow the log exactly and live in the URL, the view
 // survives reloads and history, columns are remembered, live mode shows a
 // new call within two seconds.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer } from './support.mjs';
+import { openPage, signIn, suiteWith } from './support.mjs';
 
 const rowIds = (page) =>
   page.locator('[data-testid="log-table"] [data-request-id]').evaluateAll((rows) => rows.map((row) => row.dataset.requestId));
@@ -48,26 +48,10 @@ async function openLog(browser, server, search = '') {
 }
 
 describe('Request log page', { timeout: 240_000 }, () => {
-  let server;
-  let emptyServer;
-  let browser;
-
-  before(async () => {
-    [server, emptyServer, browser] = await Promise.all([
-      startServer({ demo: true }),
-      startServer({ demo: false }),
-      launchBrowser(),
-    ]);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await emptyServer?.stop();
-  });
+  const suite = suiteWith({ server: { demo: true }, emptyServer: { demo: false } });
 
   test('each filter alone narrows the log to exactly the matching rows and lands in the URL', async () => {
-    const { page, problems, close } = await openLog(browser, server);
+    const { page, problems, close } = await openLog(suite.browser, suite.server);
     const { expected: everything } = await logMatchesApi(page);
     assert.match(await page.getByTestId('log-total').textContent(), /About 50,000 requests/);
     const sample = everything.data.find((entry) => entry.resource_id && entry.key_id);
@@ -126,7 +110,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('a filter the server refuses is named at its field', async () => {
-    const { page, problems, close } = await openLog(browser, server);
+    const { page, problems, close } = await openLog(suite.browser, suite.server);
     await page.locator('#ks-log-filter-response_code').fill('99');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator('#ks-log-filter-response_code-error').waitFor();
@@ -138,7 +122,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('reloading restores the view and back and forward walk the filters', async () => {
-    const { page, problems, close } = await openLog(browser, server);
+    const { page, problems, close } = await openLog(suite.browser, suite.server);
     await page.locator('#ks-log-filter-status').selectOption('failed');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL((url) => url.search === '?status=failed');
@@ -177,7 +161,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('a record opens in a panel that Escape closes, giving focus back', async () => {
-    const { page, problems, close } = await openLog(browser, server);
+    const { page, problems, close } = await openLog(suite.browser, suite.server);
     const [first] = await rowIds(page);
     const button = page.locator(`#ks-log-open-${first}`);
     await button.focus();
@@ -197,7 +181,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('chosen columns and their order survive a reload', async () => {
-    const { page, problems, close } = await openLog(browser, server);
+    const { page, problems, close } = await openLog(suite.browser, suite.server);
     const headers = () => page.locator('[data-testid="log-table"] [role="columnheader"]').allTextContents();
     assert.deepEqual(await headers(), ['Request ID', 'Time', 'Method', 'Endpoint', 'Status', 'Code']);
     await page.getByRole('button', { name: 'Edit columns' }).click();
@@ -220,7 +204,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('with live mode on, a call made now appears within two seconds, and waits while scrolled away', async () => {
-    const { page, problems, close } = await openLog(browser, server);
+    const { page, problems, close } = await openLog(suite.browser, suite.server);
     // A key made through the API with the page's own session.
     const created = await page.evaluate(async () => {
       const me = await (await fetch('/v1/me')).json();
@@ -232,7 +216,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
       return (await response.json()).data;
     });
     const call = async () => {
-      const response = await fetch(`${server.address}/v1/key`, { headers: { Authorization: `Bearer ${created.secret}` } });
+      const response = await fetch(`${suite.server.address}/v1/key`, { headers: { Authorization: `Bearer ${created.secret}` } });
       assert.equal(response.status, 200);
       return response.headers.get('x-request-id');
     };
@@ -267,7 +251,7 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('loading further pages by scrolling keeps only the visible rows in the page', async () => {
-    const { page, problems, close } = await openLog(browser, server, '?limit=1000');
+    const { page, problems, close } = await openLog(suite.browser, suite.server, '?limit=1000');
     const viewport = page.locator('.ks-log__viewport');
     for (let pages = 1; pages < 3; pages += 1) {
       await viewport.evaluate((element) => { element.scrollTop = element.scrollHeight; });
@@ -290,13 +274,13 @@ describe('Request log page', { timeout: 240_000 }, () => {
   });
 
   test('an empty log says how to make the first request', async () => {
-    const { page, problems, close } = await openPage(browser);
-    await page.goto(`${emptyServer.address}/requests`);
-    await signIn(page, emptyServer);
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.emptyServer.address}/requests`);
+    await signIn(page, suite.emptyServer);
     const empty = page.getByTestId('log-empty');
     await empty.waitFor();
     assert.match(await empty.textContent(), /No requests yet/);
-    assert.match(await empty.textContent(), new RegExp(`curl -H "Authorization: Bearer <your key>" ${emptyServer.address}/v1/key`));
+    assert.match(await empty.textContent(), new RegExp(`curl -H "Authorization: Bearer <your key>" ${suite.emptyServer.address}/v1/key`));
     assert.deepEqual(problems, []);
     await close();
   });

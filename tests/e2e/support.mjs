@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const repo = resolve(import.meta.dirname, '..', '..');
@@ -77,4 +78,25 @@ export async function signIn(page, server) {
   await page.getByLabel('E-mail').fill(server.owner.email);
   await page.getByLabel('Password').fill(server.owner.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+// A suite's browser and real servers: `servers` names each server and its
+// startServer options. All start before the suite's first test and stop after
+// its last; tests read them from the returned object (`suite.server`).
+export function suiteWith(servers) {
+  const suite = {};
+  const names = Object.keys(servers);
+  before(async () => {
+    const [browser, ...started] = await Promise.all([
+      launchBrowser(),
+      ...names.map((name) => startServer(servers[name])),
+    ]);
+    suite.browser = browser;
+    names.forEach((name, index) => { suite[name] = started[index]; });
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await Promise.all(names.map((name) => suite[name]?.stop()));
+  });
+  return suite;
 }
