@@ -79,6 +79,20 @@ impl LogFilterForm {
         }
     }
 
+    /// This filter, with `fallback`'s value wherever a field of this one is
+    /// empty: a dashboard's range as its log's dates until the viewer sets some.
+    pub fn or(&self, fallback: &LogFilterForm) -> Self {
+        Self::from_query(|name| {
+            let own = self.field(name);
+            let value = if own.trim().is_empty() {
+                fallback.field(name)
+            } else {
+                own
+            };
+            Some(value.to_owned())
+        })
+    }
+
     /// The parameters that are set, trimmed.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         Self::NAMES

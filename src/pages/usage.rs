@@ -3,10 +3,12 @@
 //! link reproduces the view.
 
 use super::request_log::bind_log_filter_to_url;
-use crate::api::requests::query_string;
+use crate::api::requests::{query_string, LogFilterForm};
 use crate::api::usage::UsageScope;
 use crate::api::ApiClient;
+use crate::format::now;
 use crate::widgets::{RequestLog, UsageDashboard, UsageRange};
+use keyscope_model::timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
@@ -42,7 +44,7 @@ pub fn KeyUsagePage() -> impl IntoView {
                 on_range_change
             />
             <div class="ks-usage__log">
-                <RequestLog client key_id filter=bind_log_filter_to_url("log_") />
+                <RequestLog client key_id filter=bind_log_filter_to_url("log_") defaults=log_dates(range) />
             </div>
         </section>
     }
@@ -79,7 +81,7 @@ pub fn ProjectUsagePage() -> impl IntoView {
                 on_range_change
             />
             <div class="ks-usage__log">
-                <RequestLog client project_id filter=bind_log_filter_to_url("log_") />
+                <RequestLog client project_id filter=bind_log_filter_to_url("log_") defaults=log_dates(range) />
             </div>
         </section>
     }
@@ -102,6 +104,19 @@ pub fn WorkspaceUsagePage() -> impl IntoView {
             />
         </section>
     }
+}
+
+/// The dashboard's range as the dates of the log below it, until the viewer
+/// sets dates of their own in the log's filters.
+fn log_dates(range: Signal<UsageRange>) -> Memo<LogFilterForm> {
+    Memo::new(move |_| {
+        let (from, to) = range.get().log_window(now());
+        LogFilterForm {
+            from: timestamp::format(&from),
+            to: to.map(|to| timestamp::format(&to)).unwrap_or_default(),
+            ..LogFilterForm::default()
+        }
+    })
 }
 
 /// The range as the URL's query says, and a way to change it that adds a

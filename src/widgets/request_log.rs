@@ -9,6 +9,7 @@
 use crate::api::requests::LogFilterForm;
 use crate::api::{ApiClient, ApiClientError};
 use crate::components::{ErrorPanel, MethodBadge, OutcomeBadge};
+use crate::format::exact_local_time;
 use keyscope_model::requests::LogTotal;
 use keyscope_model::{LogFilter, RequestEntry};
 use leptos::html::Div;
@@ -91,6 +92,11 @@ pub fn RequestLog(
     /// (`bind_log_filter_to_url` in `pages/request_log.rs`); without it the log keeps its own.
     #[prop(optional)]
     filter: Option<RwSignal<LogFilterForm>>,
+    /// Values in force wherever the filter leaves a field empty: a
+    /// dashboard passes its range as the log's dates, so the log below it
+    /// follows the range picker until the viewer sets dates of their own.
+    #[prop(optional, into)]
+    defaults: Option<Signal<LogFilterForm>>,
 ) -> impl IntoView {
     let applied = filter.unwrap_or_else(|| RwSignal::new(LogFilterForm::default()));
     let live_url = client.request_log_live_url(key_id.as_deref(), project_id.as_deref());
@@ -99,7 +105,12 @@ pub fn RequestLog(
     // The query the server is asked: the filter, with the widget's own key
     // or project in force over anything the URL says.
     let query = Memo::new(move |_| {
-        let mut form = applied.get();
+        let mut form = match defaults {
+            Some(defaults) => {
+                applied.with(|applied| defaults.with(|defaults| applied.or(defaults)))
+            }
+            None => applied.get(),
+        };
         if let Some(key_id) = &fixed_key_id {
             form.key_id = key_id.clone();
         }
@@ -557,9 +568,40 @@ pub fn RequestLog(
         })
     };
 
+    // The dates in force, and a line saying so when they are the defaults'
+    // (the dashboard's range) rather than the viewer's own.
+    let in_force = move |name: &str| {
+        query.with(|pairs| {
+            pairs
+                .iter()
+                .find(|(field, _)| *field == name)
+                .map(|(_, value)| value.clone())
+        })
+    };
+    let window_note = move || {
+        let own_dates =
+            applied.with(|form| !form.from.trim().is_empty() || !form.to.trim().is_empty());
+        let from = in_force("from").filter(|_| !own_dates)?;
+        let since = chrono::DateTime::parse_from_rfc3339(&from)
+            .map(|at| exact_local_time(at.with_timezone(&chrono::Utc)))
+            .unwrap_or(from);
+        Some(view! {
+            <p class="ks-muted ks-log__window" data-testid="log-window">
+                {format!("Since {since}, the dashboard's range. Dates in the filters override it.")}
+            </p>
+        })
+    };
+
     view! {
-        <section class="ks-log" style=grid_style aria-label="Request log">
+        <section
+            class="ks-log"
+            style=grid_style
+            aria-label="Request log"
+            data-from=move || in_force("from")
+            data-to=move || in_force("to")
+        >
             <LogFilters applied fixed_key_id=key_id problem />
+            {window_note}
             {toolbar}
             {move || editing_columns.get().then(|| view! { <div id="ks-log-columns"><ColumnEditor columns /></div> })}
             {body}

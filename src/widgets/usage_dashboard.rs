@@ -75,6 +75,25 @@ impl UsageRange {
     }
 }
 
+impl UsageRange {
+    /// The span of the request log below a dashboard: the requests its cards
+    /// count. Usage is summed by whole hours, from the start of the hour the
+    /// range begins in (the summary's `from`), so the log starts there too; a
+    /// preset's log stays open at the end, so requests made after the page
+    /// opened still show.
+    pub fn log_window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+        let (from, to) = self.bounds(now);
+        match self {
+            UsageRange::Days { .. } => (from, Some(to)),
+            _ => {
+                let hour = Duration::hours(1).num_milliseconds();
+                let past_hour = from.timestamp_millis().rem_euclid(hour);
+                (from - Duration::milliseconds(past_hour), None)
+            }
+        }
+    }
+}
+
 /// A fetched summary, with the range it was asked for.
 type Fetched = (UsageRange, Result<UsageSummary, ApiClientError>);
 
@@ -384,6 +403,10 @@ mod tests {
         text.parse().expect("valid date")
     }
 
+    fn day_start(text: &str) -> DateTime<Utc> {
+        day(text).and_time(chrono::NaiveTime::MIN).and_utc()
+    }
+
     #[test]
     fn a_range_survives_the_round_trip_through_the_url() {
         for range in [
@@ -434,6 +457,35 @@ mod tests {
         assert_eq!(
             keyscope_model::timestamp::format(&to),
             "2026-11-02T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_presets_log_starts_at_the_hour_its_range_begins_in_and_stays_open() {
+        let now = "2026-11-27T08:41:30.250Z"
+            .parse::<DateTime<Utc>>()
+            .expect("a time");
+        let (from, to) = UsageRange::Last24Hours.log_window(now);
+        assert_eq!(
+            keyscope_model::timestamp::format(&from),
+            "2026-11-26T08:00:00.000Z"
+        );
+        assert_eq!(to, None);
+        let on_the_hour = "2026-11-27T08:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("a time");
+        let (from, _) = UsageRange::Last7Days.log_window(on_the_hour);
+        assert_eq!(
+            keyscope_model::timestamp::format(&from),
+            "2026-11-20T08:00:00.000Z"
+        );
+        let days = UsageRange::Days {
+            from: day("2026-11-01"),
+            to: day("2026-11-02"),
+        };
+        assert_eq!(
+            days.log_window(now),
+            (day_start("2026-11-01"), Some(day_start("2026-11-03")))
         );
     }
 

@@ -193,6 +193,59 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
     await close();
   });
 
+  test("the log below a key's dashboard lists what its cards count, for each range, until the viewer sets dates", async () => {
+    const { page, problems, close } = await openPage(suite.browser);
+    await page.goto(`${suite.server.address}/keys`);
+    await signIn(page, suite.server);
+    await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
+    const keyId = await page.evaluate(async () => (await (await fetch('/v1/keys?limit=20')).json()).data[0].id);
+    const log = page.locator('section.ks-log');
+    // The log's dates in force once it has loaded them, and the API's total for them.
+    const logLoaded = async (from) => {
+      await page.waitForFunction((from) => {
+        const section = document.querySelector('section.ks-log');
+        const total = document.querySelector('[data-testid="log-total"]')?.textContent ?? '';
+        return section && section.dataset.from === from && / requests?/.test(total) && !total.startsWith('Counting');
+      }, from);
+      const apiTotal = await page.evaluate(async ([keyId, from]) => {
+        const answer = await (await fetch(`/v1/requests?key_id=${keyId}&from=${encodeURIComponent(from)}&limit=1`)).json();
+        return answer.total;
+      }, [keyId, from]);
+      return { apiTotal, shown: await page.getByTestId('log-total').textContent() };
+    };
+    // A preset's log starts where the dashboard's summary does, at the start
+    // of the hour its range begins in.
+    const dashboardFrom = () => page.locator('[data-testid="usage-dashboard"]').getAttribute('data-from');
+
+    let cards = 0;
+    for (const range of ['24h', '30d']) {
+      await page.goto(`${suite.server.address}/keys/${keyId}/usage?range=${range}`);
+      await dashboardReady(page);
+      const from = await dashboardFrom();
+      const { apiTotal, shown } = await logLoaded(from);
+      const total = Number(await page.getByTestId('usage-total').getAttribute('data-value'));
+      assert.ok(apiTotal.exact, `${range}: an exact count`);
+      assert.equal(apiTotal.count, total, `${range}: the log counts what the cards count`);
+      assert.ok(shown.includes(total.toLocaleString('en-US')), `${range}: ${shown} shows ${total}`);
+      await page.getByTestId('log-window').getByText("the dashboard's range").waitFor();
+      assert.ok(total > cards, `${range}: a longer range, more requests`);
+      cards = total;
+    }
+
+    // Dates of the viewer's own take over from the range.
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const pad = (number) => String(number).padStart(2, '0');
+    await log.locator('#ks-log-filter-from').fill(`${yesterday.getFullYear()}-${pad(yesterday.getMonth() + 1)}-${pad(yesterday.getDate())}T${pad(yesterday.getHours())}:00:00`);
+    await log.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL((url) => url.searchParams.has('log_from') && url.searchParams.get('range') === '30d');
+    const ownFrom = new Date(new URL(page.url()).searchParams.get('log_from')).toISOString();
+    const { apiTotal } = await logLoaded(ownFrom);
+    assert.ok(apiTotal.count < cards, 'the own dates narrow the log below the 30 days');
+    assert.equal(await page.getByTestId('log-window').count(), 0);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   test('a range without requests shows zeros, flat bars and how to make a first call', async () => {
     const { page, problems, close } = await openPage(suite.browser);
     // Signed in first: coming back from the sign-in page keeps only the path
