@@ -12,7 +12,10 @@ const repo = resolve(import.meta.dirname, '..', '..');
 export async function startServer({ demo }) {
   const bin = process.env.KEYSCOPE_BIN ?? join(repo, 'target', 'debug', 'keyscope');
   const dataDir = mkdtempSync(join(tmpdir(), 'keyscope-e2e-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', join(repo, 'dist')];
+  // dist/ is `make web`'s split build; KEYSCOPE_WEB_DIR points the tests at
+  // another (a plain `trunk build`, say).
+  const webDir = process.env.KEYSCOPE_WEB_DIR ?? join(repo, 'dist');
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', webDir];
   if (demo) args.push('--demo');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
   let stderr = '';
