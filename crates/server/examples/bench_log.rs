@@ -10,7 +10,7 @@ use keyscope_model::{CreateKeyRequest, KeySpec, LogFilter, Name, Outcome, UsageQ
 use keyscope_server::crypto::MasterKey;
 use keyscope_server::service::request_log::{self, RequestRecord};
 use keyscope_server::service::{keys, projects, usage, Limits, Services};
-use keyscope_server::store::{requests, rollups, Store};
+use keyscope_server::store::{requests, Store};
 use std::time::{Duration, Instant};
 
 const BATCH: usize = 20_000;
@@ -100,12 +100,13 @@ async fn ingest(
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
     for batch in batches {
-        let mut transaction = store.pool().begin().await?;
-        requests::insert_batch(&mut transaction, batch).await?;
         if with_rollups {
-            rollups::add(&mut transaction, batch).await?;
+            request_log::store_batch(store, batch).await?;
+        } else {
+            let mut transaction = store.pool().begin().await?;
+            requests::insert_batch(&mut transaction, batch).await?;
+            transaction.commit().await?;
         }
-        transaction.commit().await?;
     }
     Ok(started.elapsed())
 }

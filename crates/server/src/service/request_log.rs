@@ -123,14 +123,7 @@ impl Recorder {
     }
 
     async fn write(&self, store: &Store, batch: &mut Vec<RequestRecord>) {
-        let result = async {
-            let mut transaction = store.pool().begin().await?;
-            requests::insert_batch(&mut transaction, batch).await?;
-            rollups::add(&mut transaction, batch).await?;
-            transaction.commit().await
-        }
-        .await;
-        match result {
+        match store_batch(store, batch).await {
             Ok(()) => {
                 self.written
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -149,6 +142,15 @@ impl Recorder {
         }
         batch.clear();
     }
+}
+
+/// Everything the writer does to store one batch: the records and their
+/// rollups in one transaction. The log benchmark times this same function.
+pub async fn store_batch(store: &Store, batch: &[RequestRecord]) -> sqlx::Result<()> {
+    let mut transaction = store.pool().begin().await?;
+    requests::insert_batch(&mut transaction, batch).await?;
+    rollups::add(&mut transaction, batch).await?;
+    transaction.commit().await
 }
 
 /// A page of the caller's workspace log, newest first.
