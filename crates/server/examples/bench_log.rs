@@ -8,12 +8,20 @@
 
 use keyscope_model::{CreateKeyRequest, KeySpec, LogFilter, Name, Outcome, UsageQuery};
 use keyscope_server::crypto::MasterKey;
-use keyscope_server::service::request_log::{self, RequestRecord};
+use keyscope_server::service::request_log::{self, BatchWriter, RequestRecord};
 use keyscope_server::service::{keys, projects, usage, Limits, Services};
 use keyscope_server::store::{requests, Store};
 use std::time::{Duration, Instant};
 
+// The server's allocator (see src/main.rs): the writer allocates and frees
+// every record, so the bench must use the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BATCH: usize = 20_000;
+/// Records are generated this many batches ahead, outside the timing: in
+/// the server, request handlers on other threads build them.
+const GENERATED_AHEAD: usize = 50;
 const KEYS: usize = 20;
 const METHODS: [&str; 4] = ["GET", "GET", "POST", "DELETE"];
 const ROUTES: [&str; 6] = [
@@ -93,18 +101,22 @@ fn records(
         .collect()
 }
 
+/// Times storing `batches` through the log writer's [`BatchWriter`] (or,
+/// without rollups, the raw rows alone). The records are dropped inside the
+/// timing, as the writer drops each batch once it is stored.
 async fn ingest(
+    writer: &mut BatchWriter,
     store: &Store,
-    batches: &[Vec<RequestRecord>],
+    batches: Vec<Vec<RequestRecord>>,
     with_rollups: bool,
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
     for batch in batches {
         if with_rollups {
-            request_log::store_batch(store, batch).await?;
+            writer.store(&batch).await?;
         } else {
             let mut transaction = store.pool().begin().await?;
-            requests::insert_batch(&mut transaction, batch).await?;
+            requests::insert_batch(&mut transaction, &batch).await?;
             transaction.commit().await?;
         }
     }
@@ -209,32 +221,45 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
     let raw_directory = tempfile::TempDir::new()?;
-    let raw = ingest(&Store::open(raw_directory.path()).await?, &sample, false).await?;
-    let scattered_directory = tempfile::TempDir::new()?;
-    let scattered_time = ingest(
-        &Store::open(scattered_directory.path()).await?,
-        &scattered,
-        true,
+    let raw_store = Store::open(raw_directory.path()).await?;
+    let raw = ingest(
+        &mut BatchWriter::new(raw_store.clone()),
+        &raw_store,
+        sample,
+        false,
     )
     .await?;
+    let scattered_directory = tempfile::TempDir::new()?;
+    let scattered_store = Store::open(scattered_directory.path()).await?;
+    let mut scattered_writer = BatchWriter::new(scattered_store.clone());
+    let scattered_time = ingest(&mut scattered_writer, &scattered_store, scattered, true).await?;
+    scattered_writer.finish_checkpoint().await;
     let sample_rows = (sample_batches * BATCH) as f64;
 
     eprintln!("seeding {total} records …");
     let mut written = 0;
-    let started = Instant::now();
+    let mut seeding = Duration::ZERO;
+    let mut writer = BatchWriter::new(store.clone());
     while written < total {
-        let count = BATCH.min(total - written);
-        let batch = vec![records(
-            &mut random,
-            &workspace_id,
-            &key_ids,
-            count,
-            in_order(written),
-        )];
-        ingest(&store, &batch, true).await?;
-        written += count;
+        let mut batches = Vec::with_capacity(GENERATED_AHEAD);
+        let mut generated = written;
+        while generated < total && batches.len() < GENERATED_AHEAD {
+            let count = BATCH.min(total - generated);
+            batches.push(records(
+                &mut random,
+                &workspace_id,
+                &key_ids,
+                count,
+                in_order(generated),
+            ));
+            generated += count;
+        }
+        seeding += ingest(&mut writer, &store, batches, true).await?;
+        written = generated;
     }
-    let seeding = started.elapsed();
+    let started = Instant::now();
+    writer.finish_checkpoint().await;
+    seeding += started.elapsed();
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(store.pool())
         .await?;

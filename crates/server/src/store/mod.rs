@@ -6,6 +6,8 @@
 pub mod counters;
 pub mod keys;
 pub mod projects;
+#[allow(unsafe_code)]
+mod raw;
 pub mod requests;
 pub mod rollups;
 pub mod sessions;

@@ -22,37 +22,39 @@ pub struct RequestRecord {
     pub client_ip: Option<String>,
 }
 
-/// SQLite allows 32,766 bound parameters per statement; 13 columns each.
-const ROWS_PER_STATEMENT: usize = 1_000;
-
-/// Inserts records with multi-row statements inside the caller's transaction.
+/// Inserts records inside the caller's transaction: one prepared single-row
+/// statement stepped once a record, the text bound in place (see
+/// [`super::raw`] for why not sqlx's multi-row statements).
 pub async fn insert_batch(
     connection: &mut SqliteConnection,
     records: &[RequestRecord],
 ) -> sqlx::Result<()> {
-    for chunk in records.chunks(ROWS_PER_STATEMENT) {
-        let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
+    super::raw::with_handle(connection, |mut handle| {
+        let mut insert = handle.prepare(
             "INSERT INTO requests (id, workspace_id, key_id, project_id, occurred_at, method,
-                 endpoint, route, resource_id, outcome, status_code, latency_ms, client_ip) ",
-        );
-        builder.push_values(chunk, |mut row, record| {
-            row.push_bind(&record.id)
-                .push_bind(&record.workspace_id)
-                .push_bind(&record.key_id)
-                .push_bind(&record.project_id)
-                .push_bind(record.occurred_at)
-                .push_bind(&record.method)
-                .push_bind(&record.endpoint)
-                .push_bind(&record.route)
-                .push_bind(&record.resource_id)
-                .push_bind(record.outcome)
-                .push_bind(i64::from(record.status_code))
-                .push_bind(i64::from(record.latency_ms))
-                .push_bind(&record.client_ip);
-        });
-        builder.build().execute(&mut *connection).await?;
-    }
-    Ok(())
+                 endpoint, route, resource_id, outcome, status_code, latency_ms, client_ip)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )?;
+        for record in records {
+            insert
+                .text(1, &record.id)?
+                .text(2, &record.workspace_id)?
+                .optional_text(3, record.key_id.as_deref())?
+                .optional_text(4, record.project_id.as_deref())?
+                .int(5, record.occurred_at)?
+                .text(6, &record.method)?
+                .text(7, &record.endpoint)?
+                .text(8, &record.route)?
+                .optional_text(9, record.resource_id.as_deref())?
+                .text(10, record.outcome)?
+                .int(11, i64::from(record.status_code))?
+                .int(12, i64::from(record.latency_ms))?
+                .optional_text(13, record.client_ip.as_deref())?
+                .execute()?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Debug, sqlx::FromRow)]

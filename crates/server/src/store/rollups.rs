@@ -75,7 +75,8 @@ impl<'a> Tallies<'a> {
 }
 
 /// Adds a batch of records to the rollups, inside the caller's transaction:
-/// one upsert a (key, hour, dimension, value).
+/// one upsert a (key, hour, dimension, value), on the same prepared-statement
+/// path as the records themselves.
 pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -> sqlx::Result<()> {
     let tallies = Tallies::count(records);
     let mut groups: Vec<Option<&Group>> = vec![None; tallies.groups.len()];
@@ -87,43 +88,41 @@ pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -
         .iter()
         .map(|(&(group, code), &tally)| (group, code.to_string(), tally))
         .collect();
-    let rows: Vec<(&Group, Dimension, &str, Tally)> = tallies
-        .texts
-        .iter()
-        .map(|(&(group, dimension, value), &tally)| (group, dimension, value, tally))
-        .chain(
-            status_codes
-                .iter()
-                .map(|(group, code, tally)| (*group, Dimension::StatusCode, code.as_str(), *tally)),
-        )
-        .filter_map(|(group, dimension, value, tally)| {
-            Some((groups[group as usize]?, dimension, value, tally))
-        })
-        .collect();
-    // 8 columns a row, under SQLite's 32,766 parameters a statement.
-    for chunk in rows.chunks(4_000) {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO usage_rollups (workspace_id, key_id, project_id, hour_start, dimension, value,
-                 count, latency_ms_sum) ",
-        );
-        query.push_values(chunk, |mut row, (group, dimension, value, tally)| {
-            row.push_bind(group.workspace_id)
-                .push_bind(group.key_id)
-                .push_bind(group.project_id)
-                .push_bind(group.hour_start)
-                .push_bind(dimension.name())
-                .push_bind(*value)
-                .push_bind(tally.count)
-                .push_bind(tally.latency_ms_sum);
-        });
-        query.push(
-            " ON CONFLICT (key_id, dimension, hour_start, value, workspace_id, project_id)
-              DO UPDATE SET count = usage_rollups.count + excluded.count,
-                            latency_ms_sum = usage_rollups.latency_ms_sum + excluded.latency_ms_sum",
-        );
-        query.build().execute(&mut *connection).await?;
-    }
-    Ok(())
+    let rows =
+        tallies
+            .texts
+            .iter()
+            .map(|(&(group, dimension, value), &tally)| (group, dimension, value, tally))
+            .chain(status_codes.iter().map(|(group, code, tally)| {
+                (*group, Dimension::StatusCode, code.as_str(), *tally)
+            }));
+    super::raw::with_handle(connection, |mut handle| {
+        let mut upsert = handle.prepare(
+            "INSERT INTO usage_rollups (workspace_id, key_id, project_id, hour_start, dimension,
+                 value, count, latency_ms_sum)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (key_id, dimension, hour_start, value, workspace_id, project_id)
+             DO UPDATE SET count = usage_rollups.count + excluded.count,
+                           latency_ms_sum = usage_rollups.latency_ms_sum + excluded.latency_ms_sum",
+        )?;
+        for (group, dimension, value, tally) in rows {
+            let Some(group) = groups[group as usize] else {
+                continue;
+            };
+            upsert
+                .text(1, group.workspace_id)?
+                .text(2, group.key_id)?
+                .text(3, group.project_id)?
+                .int(4, group.hour_start)?
+                .text(5, dimension.name())?
+                .text(6, value)?
+                .int(7, tally.count)?
+                .int(8, tally.latency_ms_sum)?
+                .execute()?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Which rollups a usage query reads. The caller has checked that a key or
