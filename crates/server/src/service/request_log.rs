@@ -78,6 +78,7 @@ impl Recorder {
             return;
         };
         tokio::pin!(stop);
+        let mut writer = BatchWriter::new(store);
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
             tokio::select! {
@@ -85,52 +86,49 @@ impl Recorder {
                     if received == 0 {
                         break;
                     }
-                    let stopping = tokio::select! {
-                        () = tokio::time::sleep(LINGER) => false,
-                        () = &mut stop => true,
-                    };
+                    // A full batch is written at once: lingering then would
+                    // only cap the rate at MAX_BATCH records per LINGER.
+                    let stopping = batch.len() < MAX_BATCH
+                        && tokio::select! {
+                            () = tokio::time::sleep(LINGER) => false,
+                            () = &mut stop => true,
+                        };
                     while batch.len() < MAX_BATCH {
                         match receiver.try_recv() {
                             Ok(record) => batch.push(record),
                             Err(_) => break,
                         }
                     }
-                    self.write(&store, &mut batch).await;
+                    self.write(&mut writer, &mut batch).await;
                     if stopping {
-                        self.drain(&store, &mut receiver, &mut batch).await;
+                        self.drain(&mut writer, &mut receiver, &mut batch).await;
                         break;
                     }
                 }
                 () = &mut stop => {
-                    self.drain(&store, &mut receiver, &mut batch).await;
+                    self.drain(&mut writer, &mut receiver, &mut batch).await;
                     break;
                 }
             }
         }
+        writer.finish_checkpoint().await;
     }
 
     /// At shutdown: closes the queue and writes everything still in it.
     async fn drain(
         &self,
-        store: &Store,
+        writer: &mut BatchWriter,
         receiver: &mut mpsc::Receiver<RequestRecord>,
         batch: &mut Vec<RequestRecord>,
     ) {
         receiver.close();
         while receiver.recv_many(batch, MAX_BATCH).await > 0 {
-            self.write(store, batch).await;
+            self.write(writer, batch).await;
         }
     }
 
-    async fn write(&self, store: &Store, batch: &mut Vec<RequestRecord>) {
-        let result = async {
-            let mut transaction = store.pool().begin().await?;
-            requests::insert_batch(&mut transaction, batch).await?;
-            rollups::add(&mut transaction, batch).await?;
-            transaction.commit().await
-        }
-        .await;
-        match result {
+    async fn write(&self, writer: &mut BatchWriter, batch: &mut Vec<RequestRecord>) {
+        match writer.store(batch).await {
             Ok(()) => {
                 self.written
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -148,6 +146,76 @@ impl Recorder {
             }
         }
         batch.clear();
+    }
+}
+
+/// How many batches may go by before the writer waits for a checkpoint to
+/// finish before its next transaction, so the WAL starts over from its
+/// beginning and stays a few batches long.
+const BATCHES_PER_WAL_RESET: u32 = 8;
+
+/// What the log writer does to store batches; the log benchmark times this
+/// same type.
+///
+/// Each batch's records and rollups go in one transaction. Its WAL
+/// checkpoint (copying the pages the commit appended to the WAL back into
+/// the database) runs afterwards on another connection, while the writer
+/// gathers and writes the next batch: the writer's own connection does not
+/// checkpoint on commit. Every [`BATCHES_PER_WAL_RESET`] batches the writer
+/// waits for the checkpoint before it begins, because SQLite restarts the
+/// WAL only when a write transaction begins with every frame checkpointed;
+/// a checkpoint always racing the next batch would let the WAL grow without
+/// end.
+pub struct BatchWriter {
+    store: Store,
+    checkpoint: Option<tokio::task::JoinHandle<()>>,
+    batches_since_reset: u32,
+}
+
+impl BatchWriter {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            checkpoint: None,
+            batches_since_reset: 0,
+        }
+    }
+
+    /// Stores one batch: records and rollups, one transaction.
+    pub async fn store(&mut self, batch: &[RequestRecord]) -> sqlx::Result<()> {
+        self.batches_since_reset += 1;
+        if self.batches_since_reset >= BATCHES_PER_WAL_RESET {
+            self.batches_since_reset = 0;
+            self.finish_checkpoint().await;
+        }
+        let mut transaction = self.store.pool().begin().await?;
+        // A connection setting, not part of the transaction; set every time
+        // because the pool may hand the writer another connection.
+        sqlx::query("PRAGMA wal_autocheckpoint = 0")
+            .execute(&mut *transaction)
+            .await?;
+        requests::insert_batch(&mut transaction, batch).await?;
+        rollups::add(&mut transaction, batch).await?;
+        transaction.commit().await?;
+        // One checkpoint at a time; the last one has normally long finished.
+        self.finish_checkpoint().await;
+        let pool = self.store.pool().clone();
+        self.checkpoint = Some(tokio::spawn(async move {
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(%error, "request log WAL checkpoint failed");
+            }
+        }));
+        Ok(())
+    }
+
+    /// Waits for the checkpoint in flight, if any.
+    pub async fn finish_checkpoint(&mut self) {
+        if let Some(checkpoint) = self.checkpoint.take() {
+            let _ = checkpoint.await;
+        }
     }
 }
 

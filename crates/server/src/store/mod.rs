@@ -1,11 +1,18 @@
 //! The store: SQLite through sqlx, embedded, in one file of the data directory.
 //!
 //! The SQL in the submodules stays portable to PostgreSQL: TEXT ids, BIGINT
-//! epoch milliseconds, no SQLite-only functions.
+//! epoch milliseconds, no SQLite-only functions. Two exceptions, both on the
+//! request log writer's hot path: records are inserted with `INSERT OR FAIL`
+//! (see `requests::insert_batch`; PostgreSQL's plain INSERT behaves so), and
+//! the writer drives its inserts and rollup upserts through SQLite's own API
+//! (`raw`, the one module with unsafe code), where a PostgreSQL store would
+//! use COPY.
 
 pub mod counters;
 pub mod keys;
 pub mod projects;
+#[allow(unsafe_code)]
+mod raw;
 pub mod requests;
 pub mod rollups;
 pub mod sessions;
@@ -33,6 +40,11 @@ impl Store {
         let options = SqliteConnectOptions::new()
             .filename(data_dir.join(DATABASE_FILE))
             .create_if_missing(true)
+            // 16 KiB pages for a new database (an existing one keeps its
+            // own): the request log writer splits and rebalances fewer
+            // B-tree pages and writes fewer WAL frames (3.5 -> 3.2 CPU
+            // seconds a million records in the log bench).
+            .page_size(16_384)
             // WAL lets readers go on while the writer commits.
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)

@@ -22,35 +22,76 @@ pub struct RequestRecord {
     pub client_ip: Option<String>,
 }
 
-/// SQLite allows 32,766 bound parameters per statement; 13 columns each.
-const ROWS_PER_STATEMENT: usize = 1_000;
+/// Records one insert statement carries. Within a statement SQLite keeps
+/// its cursors where the last row went, and rows arriving in time order
+/// land on the B-trees' last pages, so it appends without descending from
+/// the root; a single-row statement descends every B-tree for every record.
+const ROWS_PER_STATEMENT: usize = 100;
+const COLUMNS: usize = 13;
 
-/// Inserts records with multi-row statements inside the caller's transaction.
+/// `INSERT OR FAIL`: a failed constraint stops the statement without undoing
+/// its earlier rows, so SQLite keeps no statement journal (a copy of every
+/// page a multi-row statement changes); any error rolls the caller's whole
+/// transaction back anyway. The one SQLite-only word in the log's SQL; on
+/// PostgreSQL a plain INSERT (or COPY) does the same.
+fn insert_sql(rows: usize) -> String {
+    let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+    format!(
+        "INSERT OR FAIL INTO requests (id, workspace_id, key_id, project_id, occurred_at, method,
+             endpoint, route, resource_id, outcome, status_code, latency_ms, client_ip)
+         VALUES {}",
+        vec![row; rows].join(", ")
+    )
+}
+
+/// Inserts records inside the caller's transaction with prepared
+/// statements of [`ROWS_PER_STATEMENT`] rows, the text bound in place (see
+/// [`super::raw`] for why not through sqlx).
 pub async fn insert_batch(
     connection: &mut SqliteConnection,
     records: &[RequestRecord],
 ) -> sqlx::Result<()> {
-    for chunk in records.chunks(ROWS_PER_STATEMENT) {
-        let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO requests (id, workspace_id, key_id, project_id, occurred_at, method,
-                 endpoint, route, resource_id, outcome, status_code, latency_ms, client_ip) ",
-        );
-        builder.push_values(chunk, |mut row, record| {
-            row.push_bind(&record.id)
-                .push_bind(&record.workspace_id)
-                .push_bind(&record.key_id)
-                .push_bind(&record.project_id)
-                .push_bind(record.occurred_at)
-                .push_bind(&record.method)
-                .push_bind(&record.endpoint)
-                .push_bind(&record.route)
-                .push_bind(&record.resource_id)
-                .push_bind(record.outcome)
-                .push_bind(i64::from(record.status_code))
-                .push_bind(i64::from(record.latency_ms))
-                .push_bind(&record.client_ip);
-        });
-        builder.build().execute(&mut *connection).await?;
+    super::raw::with_handle(connection, |mut handle| {
+        let mut chunks = records.chunks_exact(ROWS_PER_STATEMENT);
+        if records.len() >= ROWS_PER_STATEMENT {
+            let mut insert = handle.prepare(&insert_sql(ROWS_PER_STATEMENT))?;
+            for chunk in &mut chunks {
+                bind_rows(&mut insert, chunk)?;
+                insert.execute()?;
+            }
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut insert = handle.prepare(&insert_sql(rest.len()))?;
+            bind_rows(&mut insert, rest)?;
+            insert.execute()?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+fn bind_rows<'v>(
+    insert: &mut super::raw::Statement<'_, 'v>,
+    records: &'v [RequestRecord],
+) -> sqlx::Result<()> {
+    for (row, record) in records.iter().enumerate() {
+        // Parameters are numbered from 1, COLUMNS a row.
+        let at = |column: usize| (row * COLUMNS + column) as std::ffi::c_int;
+        insert
+            .text(at(1), &record.id)?
+            .text(at(2), &record.workspace_id)?
+            .optional_text(at(3), record.key_id.as_deref())?
+            .optional_text(at(4), record.project_id.as_deref())?
+            .int(at(5), record.occurred_at)?
+            .text(at(6), &record.method)?
+            .text(at(7), &record.endpoint)?
+            .text(at(8), &record.route)?
+            .optional_text(at(9), record.resource_id.as_deref())?
+            .text(at(10), record.outcome)?
+            .int(at(11), i64::from(record.status_code))?
+            .int(at(12), i64::from(record.latency_ms))?
+            .optional_text(at(13), record.client_ip.as_deref())?;
     }
     Ok(())
 }

@@ -2,70 +2,127 @@
 //! a record has none, so they can sit in the primary key on both databases.
 
 use super::requests::RequestRecord;
+use rustc_hash::FxHashMap;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
-use std::collections::HashMap;
 
 pub const HOUR_MILLIS: i64 = 3_600_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Bucket {
-    workspace_id: String,
-    key_id: String,
-    project_id: String,
+/// Whose records, in which hour: the rollups' key less the dimension.
+#[derive(PartialEq, Eq, Hash)]
+struct Group<'a> {
+    workspace_id: &'a str,
+    key_id: &'a str,
+    project_id: &'a str,
     hour_start: i64,
-    dimension: Dimension,
-    value: String,
 }
 
-/// Adds a batch of records to the rollups, inside the caller's transaction.
-pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -> sqlx::Result<()> {
-    let mut buckets: HashMap<Bucket, (i64, i64)> = HashMap::new();
-    for record in records {
-        let values = [
-            (Dimension::Outcome, record.outcome.to_owned()),
-            (Dimension::Method, record.method.clone()),
-            (Dimension::StatusCode, record.status_code.to_string()),
-            (Dimension::Route, record.route.clone()),
-        ];
-        for (dimension, value) in values {
-            let bucket = Bucket {
-                workspace_id: record.workspace_id.clone(),
-                key_id: record.key_id.clone().unwrap_or_default(),
-                project_id: record.project_id.clone().unwrap_or_default(),
+/// How many records and their summed latency.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    count: i64,
+    latency_ms_sum: i64,
+}
+
+impl Tally {
+    fn add(&mut self, latency_ms: u32) {
+        self.count += 1;
+        self.latency_ms_sum += i64::from(latency_ms);
+    }
+}
+
+/// A batch's rollups, counted in memory before they are written: the text
+/// keys borrow the records (no string is copied per record), and each record
+/// finds its group once, then its four values under the group's number.
+#[derive(Default)]
+struct Tallies<'a> {
+    groups: FxHashMap<Group<'a>, u32>,
+    texts: FxHashMap<(u32, Dimension, &'a str), Tally>,
+    status_codes: FxHashMap<(u32, u16), Tally>,
+}
+
+impl<'a> Tallies<'a> {
+    fn count(records: &'a [RequestRecord]) -> Self {
+        let mut tallies = Self::default();
+        for record in records {
+            let group = Group {
+                workspace_id: &record.workspace_id,
+                key_id: record.key_id.as_deref().unwrap_or_default(),
+                project_id: record.project_id.as_deref().unwrap_or_default(),
                 hour_start: record.occurred_at.div_euclid(HOUR_MILLIS) * HOUR_MILLIS,
-                dimension,
-                value,
             };
-            let entry = buckets.entry(bucket).or_insert((0, 0));
-            entry.0 += 1;
-            entry.1 += i64::from(record.latency_ms);
+            let next = tallies.groups.len() as u32;
+            let group = *tallies.groups.entry(group).or_insert(next);
+            let latency = record.latency_ms;
+            for (dimension, value) in [
+                (Dimension::Outcome, record.outcome),
+                (Dimension::Method, record.method.as_str()),
+                (Dimension::Route, record.route.as_str()),
+            ] {
+                tallies
+                    .texts
+                    .entry((group, dimension, value))
+                    .or_default()
+                    .add(latency);
+            }
+            tallies
+                .status_codes
+                .entry((group, record.status_code))
+                .or_default()
+                .add(latency);
         }
+        tallies
     }
-    let buckets: Vec<_> = buckets.into_iter().collect();
-    // 8 columns a row, under SQLite's 32,766 parameters a statement.
-    for chunk in buckets.chunks(4_000) {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO usage_rollups (workspace_id, key_id, project_id, hour_start, dimension, value,
-                 count, latency_ms_sum) ",
-        );
-        query.push_values(chunk, |mut row, (bucket, (count, latency))| {
-            row.push_bind(&bucket.workspace_id)
-                .push_bind(&bucket.key_id)
-                .push_bind(&bucket.project_id)
-                .push_bind(bucket.hour_start)
-                .push_bind(bucket.dimension.name())
-                .push_bind(&bucket.value)
-                .push_bind(*count)
-                .push_bind(*latency);
-        });
-        query.push(
-            " ON CONFLICT (key_id, dimension, hour_start, value, workspace_id, project_id)
-              DO UPDATE SET count = usage_rollups.count + excluded.count,
-                            latency_ms_sum = usage_rollups.latency_ms_sum + excluded.latency_ms_sum",
-        );
-        query.build().execute(&mut *connection).await?;
+}
+
+/// Adds a batch of records to the rollups, inside the caller's transaction:
+/// one upsert a (key, hour, dimension, value), on the same prepared-statement
+/// path as the records themselves.
+pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -> sqlx::Result<()> {
+    let tallies = Tallies::count(records);
+    let mut groups: Vec<Option<&Group>> = vec![None; tallies.groups.len()];
+    for (group, &number) in &tallies.groups {
+        groups[number as usize] = Some(group);
     }
-    Ok(())
+    let status_codes: Vec<(u32, String, Tally)> = tallies
+        .status_codes
+        .iter()
+        .map(|(&(group, code), &tally)| (group, code.to_string(), tally))
+        .collect();
+    let rows =
+        tallies
+            .texts
+            .iter()
+            .map(|(&(group, dimension, value), &tally)| (group, dimension, value, tally))
+            .chain(status_codes.iter().map(|(group, code, tally)| {
+                (*group, Dimension::StatusCode, code.as_str(), *tally)
+            }));
+    super::raw::with_handle(connection, |mut handle| {
+        let mut upsert = handle.prepare(
+            "INSERT INTO usage_rollups (workspace_id, key_id, project_id, hour_start, dimension,
+                 value, count, latency_ms_sum)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (key_id, dimension, hour_start, value, workspace_id, project_id)
+             DO UPDATE SET count = usage_rollups.count + excluded.count,
+                           latency_ms_sum = usage_rollups.latency_ms_sum + excluded.latency_ms_sum",
+        )?;
+        for (group, dimension, value, tally) in rows {
+            let Some(group) = groups[group as usize] else {
+                continue;
+            };
+            upsert
+                .text(1, group.workspace_id)?
+                .text(2, group.key_id)?
+                .text(3, group.project_id)?
+                .int(4, group.hour_start)?
+                .text(5, dimension.name())?
+                .text(6, value)?
+                .int(7, tally.count)?
+                .int(8, tally.latency_ms_sum)?
+                .execute()?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Which rollups a usage query reads. The caller has checked that a key or
