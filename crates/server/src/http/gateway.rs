@@ -7,27 +7,12 @@ use super::ApiContext;
 use crate::error::{Error, Result};
 use crate::service::access::AccessError;
 use crate::service::gateway;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use std::net::SocketAddr;
-use std::time::Duration;
-
-pub type UpstreamClient = Client<HttpConnector, Body>;
-
-pub fn upstream_client() -> UpstreamClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build(connector)
-}
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
@@ -101,19 +86,22 @@ async fn forward(
     })
     .await?;
 
-    let query = parts
-        .uri
-        .query()
-        .map(|query| format!("?{query}"))
-        .unwrap_or_default();
-    let target: Uri = format!("{upstream_url}{path}{query}")
-        .parse()
-        .map_err(|_| {
-            Error::Internal(anyhow::anyhow!(
-                "project {} has an unusable upstream URL",
-                route.project_id
-            ))
-        })?;
+    let upstream = Upstream::parse(&upstream_url).ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "project {} has an unusable upstream URL",
+            route.project_id
+        ))
+    })?;
+    let target = match parts.uri.query() {
+        Some(query) => format!("{}{path}?{query}", upstream.base_path),
+        None => format!("{}{path}", upstream.base_path),
+    };
+    let target: Uri = target.parse().map_err(|_| {
+        Error::Internal(anyhow::anyhow!(
+            "project {} has an unusable upstream URL",
+            route.project_id
+        ))
+    })?;
     let incoming_host = parts.headers.get(header::HOST).cloned();
     strip(&mut parts.headers);
     append_forwarded_for(&mut parts.headers, client);
@@ -126,14 +114,16 @@ async fn forward(
             .headers
             .insert(HeaderName::from_static("x-forwarded-host"), host);
     }
-    // The upstream's own host; hyper sets it from the URI.
-    parts.headers.remove(header::HOST);
+    // The upstream's own host, in origin form over HTTP/1.1 whatever the
+    // caller spoke.
+    parts.headers.insert(header::HOST, upstream.host);
     parts.uri = target;
+    parts.version = Version::HTTP_11;
     let upstream_request = axum::http::Request::from_parts(parts, body);
 
     let answer = tokio::time::timeout(
         context.gateway.timeout,
-        context.upstream.request(upstream_request),
+        context.upstream.send(&upstream.address, upstream_request),
     )
     .await;
     let response = match answer {
@@ -152,13 +142,39 @@ async fn forward(
             )
             .into_response()
         }
-        Ok(Ok(upstream)) => {
-            let (mut parts, body) = upstream.into_parts();
-            strip(&mut parts.headers);
-            Response::from_parts(parts, Body::new(body))
+        Ok(Ok(mut answer)) => {
+            strip(answer.headers_mut());
+            answer
         }
     };
     Ok(response)
+}
+
+/// Where an upstream base URL (`http://host[:port][/path]`) leads.
+struct Upstream {
+    /// `host:port` to connect to.
+    address: String,
+    /// The `Host` header: the URL's host, and its port unless 80.
+    host: HeaderValue,
+    /// The URL's path without a trailing slash, `""` for none.
+    base_path: String,
+}
+
+impl Upstream {
+    fn parse(url: &str) -> Option<Self> {
+        let uri: Uri = url.parse().ok()?;
+        let authority = uri.authority()?;
+        let port = authority.port_u16();
+        let host = match port {
+            Some(port) if port != 80 => HeaderValue::from_str(authority.as_str()).ok()?,
+            _ => HeaderValue::from_str(authority.host()).ok()?,
+        };
+        Some(Self {
+            address: format!("{}:{}", authority.host(), port.unwrap_or(80)),
+            host,
+            base_path: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
 }
 
 /// Drops hop-by-hop headers, those named in `Connection`, and credentials.

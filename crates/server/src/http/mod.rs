@@ -14,6 +14,7 @@ mod query;
 mod rate_limit_headers;
 mod requests;
 mod session;
+mod upstream;
 mod users;
 
 use crate::service::Services;
@@ -48,8 +49,8 @@ pub struct Context {
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
     pub gateway: GatewaySettings,
-    /// One pooled client for every upstream.
-    pub upstream: gateway::UpstreamClient,
+    /// Keep-alive connections to every upstream.
+    pub upstream: std::sync::Arc<upstream::UpstreamPool>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +76,7 @@ impl ApiContext {
             services,
             secure_cookies,
             gateway,
-            upstream: gateway::upstream_client(),
+            upstream: std::sync::Arc::default(),
         }))
     }
 }
