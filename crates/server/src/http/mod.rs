@@ -136,8 +136,10 @@ struct RequestIdMaker;
 
 impl MakeRequestId for RequestIdMaker {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&format!("req_{}", ulid::Ulid::new()))
-            .ok()
-            .map(RequestId::new)
+        // Written on the stack: one allocation, the header value's own.
+        let mut text = *b"req_00000000000000000000000000";
+        let ulid: &mut [u8; ulid::ULID_LEN] = (&mut text[4..]).try_into().ok()?;
+        ulid::Ulid::new().array_to_str(ulid);
+        HeaderValue::from_bytes(&text).ok().map(RequestId::new)
     }
 }

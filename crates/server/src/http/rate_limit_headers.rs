@@ -4,6 +4,7 @@
 
 use crate::service::rate_limits::Decision;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use std::fmt::Write;
 
 pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
     // Rounded up: a client that waits until then is never early.
@@ -12,28 +13,38 @@ pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
     let reset_in = (reset_millis - chrono::Utc::now().timestamp_millis() + 999)
         .div_euclid(1000)
         .max(0);
-    let policy = decision
-        .policies
-        .iter()
-        .map(|(window, quota, seconds)| format!("\"{}\";q={quota};w={seconds}", window.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // Written into one buffer, each field then copied out once: these run
+    // on every key-authenticated call.
+    let mut text = String::with_capacity(128);
+    let _ = write!(
+        text,
+        "\"{}\";r={};t={reset_in}",
+        decision.window.as_str(),
+        decision.remaining
+    );
+    let rate_limit_end = text.len();
+    for (index, (window, quota, seconds)) in decision.policies.iter().enumerate() {
+        if index > 0 {
+            text.push_str(", ");
+        }
+        let _ = write!(text, "\"{}\";q={quota};w={seconds}", window.as_str());
+    }
     let fields = [
-        ("x-ratelimit-limit", decision.limit.to_string()),
-        ("x-ratelimit-remaining", decision.remaining.to_string()),
-        ("x-ratelimit-reset", reset_epoch.to_string()),
+        ("x-ratelimit-limit", HeaderValue::from(decision.limit)),
         (
-            "ratelimit",
-            format!(
-                "\"{}\";r={};t={reset_in}",
-                decision.window.as_str(),
-                decision.remaining
-            ),
+            "x-ratelimit-remaining",
+            HeaderValue::from(decision.remaining),
         ),
-        ("ratelimit-policy", policy),
+        ("x-ratelimit-reset", HeaderValue::from(reset_epoch)),
     ];
     for (name, value) in fields {
-        if let Ok(value) = HeaderValue::from_str(&value) {
+        headers.insert(HeaderName::from_static(name), value);
+    }
+    for (name, value) in [
+        ("ratelimit", &text[..rate_limit_end]),
+        ("ratelimit-policy", &text[rate_limit_end..]),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     }

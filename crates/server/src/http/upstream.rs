@@ -44,7 +44,9 @@ struct Upstream {
 
 impl Upstream {
     async fn connect(address: &str) -> Result<Self, Failure> {
-        let stream = TcpStream::connect(address).await.map_err(Failure::Connect)?;
+        let stream = TcpStream::connect(address)
+            .await
+            .map_err(Failure::Connect)?;
         stream.set_nodelay(true).map_err(Failure::Connect)?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
@@ -114,14 +116,11 @@ impl UpstreamPool {
         mut request: Request<Body>,
     ) -> Result<Response<Body>, Failure> {
         loop {
-            let (mut upstream, reused) = match poll_fn(|context| {
-                Poll::Ready(self.checkout(address, context))
-            })
-            .await
-            {
-                Some(upstream) => (upstream, true),
-                None => (Upstream::connect(address).await?, false),
-            };
+            let (mut upstream, reused) =
+                match poll_fn(|context| Poll::Ready(self.checkout(address, context))).await {
+                    Some(upstream) => (upstream, true),
+                    None => (Upstream::connect(address).await?, false),
+                };
             let mut answer = std::pin::pin!(upstream.sender.try_send_request(request));
             let outcome = poll_fn(|context| {
                 if let Poll::Ready(outcome) = answer.as_mut().poll(context) {
