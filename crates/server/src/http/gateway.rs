@@ -20,6 +20,10 @@ pub fn router() -> Router<ApiContext> {
         .route("/gateway/{api_id}/{*path}", any(proxy))
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
 /// Headers that describe one connection, never forwarded (RFC 9110 7.6.1),
 /// plus the caller's credentials.
 const NOT_FORWARDED: [HeaderName; 10] = [
@@ -63,7 +67,7 @@ async fn forward(
     let (mut parts, body) = request.into_parts();
     let forwarded_proto = parts
         .headers
-        .get("x-forwarded-proto")
+        .get(X_FORWARDED_PROTO)
         .and_then(|value| value.to_str().ok())
         .map_or("http", |proto| {
             if proto.eq_ignore_ascii_case("https") {
@@ -79,19 +83,18 @@ async fn forward(
     let route = gateway::route(&context.services, &api_id).await?;
     let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
     let method = parts.method.as_str().to_owned();
-    let mut upstream_url = String::new();
+    let mut upstream = None;
     let key = admit_key(&context, &parts.extensions, presented, |key| {
-        upstream_url = gateway::authorize(&route, key, &method, &path)?.to_owned();
+        upstream = Some(gateway::authorize(&route, key, &method, &path)?);
         Ok(())
     })
     .await?;
-
-    let upstream = Upstream::parse(&upstream_url).ok_or_else(|| {
+    let upstream = upstream.ok_or_else(|| {
         Error::Internal(anyhow::anyhow!(
-            "project {} has an unusable upstream URL",
-            route.project_id
+            "the gateway admitted a call without its upstream"
         ))
     })?;
+
     let target = match parts.uri.query() {
         Some(query) => format!("{}{path}?{query}", upstream.base_path),
         None => format!("{}{path}", upstream.base_path),
@@ -105,18 +108,15 @@ async fn forward(
     let incoming_host = parts.headers.get(header::HOST).cloned();
     strip(&mut parts.headers);
     append_forwarded_for(&mut parts.headers, client);
-    parts.headers.insert(
-        HeaderName::from_static("x-forwarded-proto"),
-        HeaderValue::from_static(forwarded_proto),
-    );
+    parts
+        .headers
+        .insert(X_FORWARDED_PROTO, HeaderValue::from_static(forwarded_proto));
     if let Some(host) = incoming_host {
-        parts
-            .headers
-            .insert(HeaderName::from_static("x-forwarded-host"), host);
+        parts.headers.insert(X_FORWARDED_HOST, host);
     }
     // The upstream's own host, in origin form over HTTP/1.1 whatever the
     // caller spoke.
-    parts.headers.insert(header::HOST, upstream.host);
+    parts.headers.insert(header::HOST, upstream.host.clone());
     parts.uri = target;
     parts.version = Version::HTTP_11;
     let upstream_request = axum::http::Request::from_parts(parts, body);
@@ -150,33 +150,6 @@ async fn forward(
     Ok(response)
 }
 
-/// Where an upstream base URL (`http://host[:port][/path]`) leads.
-struct Upstream {
-    /// `host:port` to connect to.
-    address: String,
-    /// The `Host` header: the URL's host, and its port unless 80.
-    host: HeaderValue,
-    /// The URL's path without a trailing slash, `""` for none.
-    base_path: String,
-}
-
-impl Upstream {
-    fn parse(url: &str) -> Option<Self> {
-        let uri: Uri = url.parse().ok()?;
-        let authority = uri.authority()?;
-        let port = authority.port_u16();
-        let host = match port {
-            Some(port) if port != 80 => HeaderValue::from_str(authority.as_str()).ok()?,
-            _ => HeaderValue::from_str(authority.host()).ok()?,
-        };
-        Some(Self {
-            address: format!("{}:{}", authority.host(), port.unwrap_or(80)),
-            host,
-            base_path: uri.path().trim_end_matches('/').to_owned(),
-        })
-    }
-}
-
 /// Drops hop-by-hop headers, those named in `Connection`, and credentials.
 fn strip(headers: &mut HeaderMap) {
     let named: Vec<HeaderName> = headers
@@ -197,13 +170,13 @@ fn strip(headers: &mut HeaderMap) {
 
 fn append_forwarded_for(headers: &mut HeaderMap, client: SocketAddr) {
     let chain = match headers
-        .get("x-forwarded-for")
+        .get(X_FORWARDED_FOR)
         .and_then(|value| value.to_str().ok())
     {
-        Some(earlier) => format!("{earlier}, {}", client.ip()),
-        None => client.ip().to_string(),
+        Some(earlier) => format!("{earlier}, {}", super::call::ip_text(client.ip())),
+        None => super::call::ip_text(client.ip()),
     };
     if let Ok(value) = HeaderValue::from_str(&chain) {
-        headers.insert(HeaderName::from_static("x-forwarded-for"), value);
+        headers.insert(X_FORWARDED_FOR, value);
     }
 }

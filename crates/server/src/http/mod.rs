@@ -81,11 +81,14 @@ impl ApiContext {
     }
 }
 
+/// Set on every request and response; a constant, so it is not parsed per call.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// JSON bodies are small; bigger ones get 413 with the error envelope.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn router(context: ApiContext, web_dir: &Path) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
+    let request_id = REQUEST_ID;
     let api = Router::new()
         .merge(keys::router())
         .merge(projects::router())

@@ -49,6 +49,9 @@ pub struct CachedRoute {
     pub project_id: String,
     pub workspace_id: String,
     pub upstream_url: Option<String>,
+    /// `upstream_url` taken apart once for the proxy; `None` if it has none
+    /// or it cannot be used.
+    pub upstream: Option<super::gateway::UpstreamTarget>,
 }
 
 impl Cached for CachedRoute {
