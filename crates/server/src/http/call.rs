@@ -18,10 +18,17 @@ use std::time::Instant;
 #[derive(Default)]
 struct Learned {
     decision: Option<Decision>,
-    key: Option<AuthenticatedKey>,
+    key: Option<KeyNote>,
     /// The call a verify request describes (method, endpoint, the status
     /// it would get), logged instead of the verify call itself.
     described: Option<(String, String, u16)>,
+}
+
+/// What the log needs of the calling key (its scopes are not logged).
+struct KeyNote {
+    id: String,
+    workspace_id: String,
+    project_id: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -38,7 +45,12 @@ impl CallSlot {
     }
 
     pub fn key(&self, key: &AuthenticatedKey) {
-        self.with(|learned| learned.key = Some(key.clone()));
+        let note = KeyNote {
+            id: key.id.clone(),
+            workspace_id: key.workspace_id.clone(),
+            project_id: key.project_id.clone(),
+        };
+        self.with(|learned| learned.key = Some(note));
     }
 
     pub fn decision(&self, decision: Decision) {
