@@ -4,7 +4,6 @@
 
 use crate::service::rate_limits::Decision;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use std::fmt::Write;
 
 pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
     // Rounded up: a client that waits until then is never early.
@@ -13,21 +12,24 @@ pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
     let reset_in = (reset_millis - chrono::Utc::now().timestamp_millis() + 999)
         .div_euclid(1000)
         .max(0);
-    // Written into one buffer, each field then copied out once: these run
-    // on every key-authenticated call.
+    // Written into one buffer, each field then copied out once, numbers
+    // without the formatting machinery: these run on every key call.
     let mut text = String::with_capacity(128);
-    let _ = write!(
-        text,
-        "\"{}\";r={};t={reset_in}",
-        decision.window.as_str(),
-        decision.remaining
-    );
+    quoted(&mut text, decision.window.as_str());
+    text.push_str(";r=");
+    push_number(&mut text, decision.remaining);
+    text.push_str(";t=");
+    push_number(&mut text, u64::try_from(reset_in).unwrap_or(0));
     let rate_limit_end = text.len();
     for (index, (window, quota, seconds)) in decision.policies.iter().enumerate() {
         if index > 0 {
             text.push_str(", ");
         }
-        let _ = write!(text, "\"{}\";q={quota};w={seconds}", window.as_str());
+        quoted(&mut text, window.as_str());
+        text.push_str(";q=");
+        push_number(&mut text, *quota);
+        text.push_str(";w=");
+        push_number(&mut text, *seconds);
     }
     // Room for all five at once rather than growing the map twice.
     headers.reserve(5);
@@ -50,3 +52,40 @@ const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+
+fn quoted(text: &mut String, word: &str) {
+    text.push('"');
+    text.push_str(word);
+    text.push('"');
+}
+
+/// Decimal digits of `number`, as `Display` would write them.
+fn push_number(text: &mut String, mut number: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    for digit in &digits[start..] {
+        text.push(char::from(*digit));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_number;
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for number in [0, 7, 10, 99, 100, 86_400, 100_000_000, u64::MAX] {
+            let mut text = String::new();
+            push_number(&mut text, number);
+            assert_eq!(text, number.to_string());
+        }
+    }
+}
