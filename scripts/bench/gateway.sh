@@ -7,6 +7,7 @@
 #     worker thread per core, also nginx with 2 worker processes)
 # Load: wrk (Debian), 2 threads, 64 connections, DURATION seconds per target.
 # ROUNDS=n measures every target n times, interleaved, and reports medians.
+# KEYSCOPE_BIN=path measures another keyscope binary (an older build, for A/B).
 # Usage: scripts/bench/gateway.sh            (prints a Markdown table)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,7 @@ cargo build --quiet --profile server -p keyscope-server --bin keyscope --example
 
 KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104
 "$TARGET_DIR/server/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
-RUST_LOG=warn "$TARGET_DIR/server/keyscope" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
+RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/server/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
 nginx_conf() { # workers listen-address name
   cat <<NGINX
 worker_processes $1;
