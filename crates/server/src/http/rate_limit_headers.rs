@@ -27,9 +27,9 @@ pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
         }
         quoted(&mut text, window.as_str());
         text.push_str(";q=");
-        push_number(&mut text, *quota);
+        push_number(&mut text, quota);
         text.push_str(";w=");
-        push_number(&mut text, *seconds);
+        push_number(&mut text, seconds);
     }
     // Room for all five at once rather than growing the map twice.
     headers.reserve(5);

@@ -36,30 +36,27 @@ pub struct Decision {
     pub policies: Policies,
 }
 
-/// The windows that apply to a key, minute first: at most three, kept
-/// inline so a decision allocates nothing.
+/// The windows that apply to a key, minute first, kept inline (and small:
+/// a refusal travels in the error type) so a decision allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policies {
-    windows: [(LimitWindow, u64, u64); 3],
-    count: usize,
+    per_minute: u64,
+    per_day: Option<u64>,
+    /// Quota and the period's length in seconds.
+    per_period: Option<(u64, u64)>,
 }
 
 impl Policies {
-    fn minute(per_minute: u64) -> Self {
-        let minute = (LimitWindow::Minute, per_minute, 60);
-        Self {
-            windows: [minute; 3],
-            count: 1,
-        }
-    }
-
-    fn push(&mut self, window: (LimitWindow, u64, u64)) {
-        self.windows[self.count] = window;
-        self.count += 1;
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &(LimitWindow, u64, u64)> {
-        self.windows[..self.count].iter()
+    /// Every window that applies: (window, quota, length in seconds).
+    pub fn iter(&self) -> impl Iterator<Item = (LimitWindow, u64, u64)> {
+        [
+            Some((LimitWindow::Minute, self.per_minute, 60)),
+            self.per_day.map(|quota| (LimitWindow::Day, quota, 86_400)),
+            self.per_period
+                .map(|(quota, seconds)| (LimitWindow::Period, quota, seconds)),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -318,17 +315,13 @@ impl InMemoryRateLimiter {
             }
         }
 
-        let mut policies = Policies::minute(u64::from(limits.per_minute));
-        if let Some(quota) = limits.per_day {
-            policies.push((LimitWindow::Day, quota, 86_400));
-        }
-        if let Some(quota) = limits.per_period {
-            policies.push((
-                LimitWindow::Period,
-                quota,
-                u64::try_from(period_seconds).unwrap_or(0),
-            ));
-        }
+        let policies = Policies {
+            per_minute: u64::from(limits.per_minute),
+            per_day: limits.per_day,
+            per_period: limits
+                .per_period
+                .map(|quota| (quota, u64::try_from(period_seconds).unwrap_or(0))),
+        };
 
         if let Some(&(window, retry_after)) =
             refusals.iter().max_by_key(|(_, retry_after)| *retry_after)
