@@ -10,6 +10,12 @@
 //! the upstream's and back, as in an event-loop proxy. A connection goes back
 //! to the idle list once its answer has been read to the end; one whose
 //! answer is dropped half-read is closed.
+//!
+//! Nothing polls a connection while it is idle: one the upstream closed in
+//! the meantime is noticed (and dropped) when it is next checked out, and
+//! one older than [`IDLE_TIMEOUT`] when a connection is given back. Until
+//! then its socket stays open on this side, at most
+//! [`MAX_IDLE_PER_UPSTREAM`] per upstream.
 
 use axum::body::Body;
 use axum::http::{Request, Response};
