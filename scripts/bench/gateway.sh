@@ -3,15 +3,20 @@
 # baseline measured in the same run (the machine is shared; only ratios hold):
 #   - GET /v1/key with a key  vs  a bare axum handler returning fixed JSON
 #   - the gateway             vs  Debian's nginx proxying to the same upstream
+#     (1 worker process, the issue's baseline; and, since keyscope runs one
+#     worker thread per core, also nginx with 2 worker processes)
 # Load: wrk (Debian), 2 threads, 64 connections, DURATION seconds per target.
+# ROUNDS=n measures every target n times, interleaved, and reports medians.
+# KEYSCOPE_BIN=path measures another keyscope binary (an older build, for A/B).
 # Usage: scripts/bench/gateway.sh            (prints a Markdown table)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-1}
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 WORK=$(mktemp -d /tmp/keyscope-bench-XXXX)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; nginx -c "$WORK/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; for conf in nginx nginx2; do nginx -c "$WORK/$conf.conf" -s stop 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 for tool in wrk nginx; do
@@ -19,24 +24,29 @@ for tool in wrk nginx; do
 done
 cargo build --quiet --profile server -p keyscope-server --bin keyscope --example bench_targets
 
-KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103
+KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104
 "$TARGET_DIR/server/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
-RUST_LOG=warn "$TARGET_DIR/server/keyscope" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
+RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/server/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
+nginx_conf() { # workers listen-address name
+  cat <<NGINX
+worker_processes $1;
+pid $WORK/$3.pid;
+error_log $WORK/$3-error.log;
 events { worker_connections 1024; }
 http {
   access_log off;
   upstream target { server $UPSTREAM; keepalive 64; }
   server {
-    listen $NGINX;
+    listen $2;
     location / { proxy_pass http://target; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
 NGINX
+}
+nginx_conf 1 "$NGINX" nginx >"$WORK/nginx.conf"
+nginx_conf 2 "$NGINX2" nginx2 >"$WORK/nginx2.conf"
 nginx -c "$WORK/nginx.conf"
+nginx -c "$WORK/nginx2.conf"
 for _ in $(seq 50); do grep -q "listening on" "$WORK/keyscope.out" 2>/dev/null && break; sleep 0.2; done
 
 # Set up through the public API: sign in, a project with the upstream, a key
@@ -68,20 +78,38 @@ print(f"{rps:.0f} {micros('50%'):.0f} {micros('99%'):.0f}")
 PY
 }
 
-read -r fixed_rps fixed_p50 fixed_p99 < <(measure "http://$FIXED/fixed")
-read -r verify_rps verify_p50 verify_p99 < <(measure -H "Authorization: Bearer $key" "http://$KEYSCOPE/v1/key")
-read -r direct_rps direct_p50 direct_p99 < <(measure "http://$UPSTREAM/items/1")
-read -r nginx_rps nginx_p50 nginx_p99 < <(measure "http://$NGINX/items/1")
-read -r gateway_rps gateway_p50 gateway_p99 < <(measure -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1")
+# Every target once a round, in the same order; medians across rounds.
+targets=(fixed verify direct nginx nginx2 gateway)
+declare -A results
+for _ in $(seq "$ROUNDS"); do
+  results[fixed]+="$(measure "http://$FIXED/fixed");"
+  results[verify]+="$(measure -H "Authorization: Bearer $key" "http://$KEYSCOPE/v1/key");"
+  results[direct]+="$(measure "http://$UPSTREAM/items/1");"
+  results[nginx]+="$(measure "http://$NGINX/items/1");"
+  results[nginx2]+="$(measure "http://$NGINX2/items/1");"
+  results[gateway]+="$(measure -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1");"
+done
 
-python3 - <<PY
-fixed, verify = $fixed_rps, $verify_rps
-direct, nginx, gateway = ($direct_rps, $direct_p50, $direct_p99), ($nginx_rps, $nginx_p50, $nginx_p99), ($gateway_rps, $gateway_p50, $gateway_p99)
+python3 - "$ROUNDS" <<PY
+import statistics, sys
+raw = {$(for target in "${targets[@]}"; do printf '"%s": "%s", ' "$target" "${results[$target]}"; done)}
+def median(target):
+    runs = [tuple(map(float, run.split())) for run in raw[target].split(";") if run.strip()]
+    return tuple(statistics.median(run[i] for run in runs) for i in range(3))
+fixed, verify, direct, nginx, nginx2, gateway = (median(t) for t in ("fixed", "verify", "direct", "nginx", "nginx2", "gateway"))
+rounds = int(sys.argv[1])
+if rounds > 1:
+    print(f"Medians of {rounds} rounds.\n")
+def row(label, m, note):
+    print(f"| {label} | {m[0]:.0f} | {m[1]:.0f} µs | {m[2]:.0f} µs | {note} |")
+def added(m):
+    return f"adds p50 {m[1]-direct[1]:+.0f} µs, p99 {m[2]-direct[2]:+.0f} µs"
 print("| measurement | requests/s | p50 | p99 | ratio / added latency |")
 print("| --- | ---: | ---: | ---: | --- |")
-print(f"| bare axum, fixed JSON (baseline) | {fixed:.0f} | {$fixed_p50:.0f} µs | {$fixed_p99:.0f} µs | 1.00 |")
-print(f"| key verification, GET /v1/key | {verify:.0f} | {$verify_p50:.0f} µs | {$verify_p99:.0f} µs | **{verify / fixed:.2f}** of baseline (aim ≥ 0.80) |")
-print(f"| upstream direct | {direct[0]:.0f} | {direct[1]:.0f} µs | {direct[2]:.0f} µs | – |")
-print(f"| nginx → upstream (baseline) | {nginx[0]:.0f} | {nginx[1]:.0f} µs | {nginx[2]:.0f} µs | adds p50 {nginx[1]-direct[1]:+.0f} µs, p99 {nginx[2]-direct[2]:+.0f} µs |")
-print(f"| keyscope gateway → upstream | {gateway[0]:.0f} | {gateway[1]:.0f} µs | {gateway[2]:.0f} µs | **{gateway[0] / nginx[0]:.2f}** of nginx's throughput; adds p50 {gateway[1]-direct[1]:+.0f} µs, p99 {gateway[2]-direct[2]:+.0f} µs |")
+row("bare axum, fixed JSON (baseline)", fixed, "1.00")
+row("key verification, GET /v1/key", verify, f"**{verify[0] / fixed[0]:.2f}** of baseline (aim ≥ 0.80)")
+row("upstream direct", direct, "–")
+row("nginx → upstream, 1 worker (baseline)", nginx, added(nginx))
+row("nginx → upstream, 2 workers", nginx2, added(nginx2))
+row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers'); {added(gateway)}")
 PY

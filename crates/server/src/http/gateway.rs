@@ -7,27 +7,12 @@ use super::ApiContext;
 use crate::error::{Error, Result};
 use crate::service::access::AccessError;
 use crate::service::gateway;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use std::net::SocketAddr;
-use std::time::Duration;
-
-pub type UpstreamClient = Client<HttpConnector, Body>;
-
-pub fn upstream_client() -> UpstreamClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build(connector)
-}
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
@@ -35,19 +20,23 @@ pub fn router() -> Router<ApiContext> {
         .route("/gateway/{api_id}/{*path}", any(proxy))
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
 /// Headers that describe one connection, never forwarded (RFC 9110 7.6.1),
 /// plus the caller's credentials.
-const NOT_FORWARDED: [&str; 10] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "authorization",
-    "x-api-key",
+const NOT_FORWARDED: [HeaderName; 10] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::AUTHORIZATION,
+    HeaderName::from_static("x-api-key"),
 ];
 
 async fn proxy_root(
@@ -78,7 +67,7 @@ async fn forward(
     let (mut parts, body) = request.into_parts();
     let forwarded_proto = parts
         .headers
-        .get("x-forwarded-proto")
+        .get(X_FORWARDED_PROTO)
         .and_then(|value| value.to_str().ok())
         .map_or("http", |proto| {
             if proto.eq_ignore_ascii_case("https") {
@@ -94,46 +83,47 @@ async fn forward(
     let route = gateway::route(&context.services, &api_id).await?;
     let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
     let method = parts.method.as_str().to_owned();
-    let mut upstream_url = String::new();
+    let mut upstream = None;
     let key = admit_key(&context, &parts.extensions, presented, |key| {
-        upstream_url = gateway::authorize(&route, key, &method, &path)?.to_owned();
+        upstream = Some(gateway::authorize(&route, key, &method, &path)?);
         Ok(())
     })
     .await?;
+    let upstream = upstream.ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "the gateway admitted a call without its upstream"
+        ))
+    })?;
 
-    let query = parts
-        .uri
-        .query()
-        .map(|query| format!("?{query}"))
-        .unwrap_or_default();
-    let target: Uri = format!("{upstream_url}{path}{query}")
-        .parse()
-        .map_err(|_| {
-            Error::Internal(anyhow::anyhow!(
-                "project {} has an unusable upstream URL",
-                route.project_id
-            ))
-        })?;
+    let target = match parts.uri.query() {
+        Some(query) => format!("{}{path}?{query}", upstream.base_path),
+        None => format!("{}{path}", upstream.base_path),
+    };
+    let target: Uri = target.parse().map_err(|_| {
+        Error::Internal(anyhow::anyhow!(
+            "project {} has an unusable upstream URL",
+            route.project_id
+        ))
+    })?;
     let incoming_host = parts.headers.get(header::HOST).cloned();
     strip(&mut parts.headers);
     append_forwarded_for(&mut parts.headers, client);
-    parts.headers.insert(
-        HeaderName::from_static("x-forwarded-proto"),
-        HeaderValue::from_static(forwarded_proto),
-    );
+    parts
+        .headers
+        .insert(X_FORWARDED_PROTO, HeaderValue::from_static(forwarded_proto));
     if let Some(host) = incoming_host {
-        parts
-            .headers
-            .insert(HeaderName::from_static("x-forwarded-host"), host);
+        parts.headers.insert(X_FORWARDED_HOST, host);
     }
-    // The upstream's own host; hyper sets it from the URI.
-    parts.headers.remove(header::HOST);
+    // The upstream's own host, in origin form over HTTP/1.1 whatever the
+    // caller spoke.
+    parts.headers.insert(header::HOST, upstream.host.clone());
     parts.uri = target;
+    parts.version = Version::HTTP_11;
     let upstream_request = axum::http::Request::from_parts(parts, body);
 
     let answer = tokio::time::timeout(
         context.gateway.timeout,
-        context.upstream.request(upstream_request),
+        context.upstream.send(&upstream.address, upstream_request),
     )
     .await;
     let response = match answer {
@@ -152,10 +142,9 @@ async fn forward(
             )
             .into_response()
         }
-        Ok(Ok(upstream)) => {
-            let (mut parts, body) = upstream.into_parts();
-            strip(&mut parts.headers);
-            Response::from_parts(parts, Body::new(body))
+        Ok(Ok(mut answer)) => {
+            strip(answer.headers_mut());
+            answer
         }
     };
     Ok(response)
@@ -173,20 +162,21 @@ fn strip(headers: &mut HeaderMap) {
     for name in named {
         headers.remove(name);
     }
-    for name in NOT_FORWARDED {
+    // Parsed names: removing by `&str` would parse each name every call.
+    for name in &NOT_FORWARDED {
         headers.remove(name);
     }
 }
 
 fn append_forwarded_for(headers: &mut HeaderMap, client: SocketAddr) {
     let chain = match headers
-        .get("x-forwarded-for")
+        .get(X_FORWARDED_FOR)
         .and_then(|value| value.to_str().ok())
     {
-        Some(earlier) => format!("{earlier}, {}", client.ip()),
-        None => client.ip().to_string(),
+        Some(earlier) => format!("{earlier}, {}", super::call::ip_text(client.ip())),
+        None => super::call::ip_text(client.ip()),
     };
     if let Ok(value) = HeaderValue::from_str(&chain) {
-        headers.insert(HeaderName::from_static("x-forwarded-for"), value);
+        headers.insert(X_FORWARDED_FOR, value);
     }
 }

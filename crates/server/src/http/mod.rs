@@ -14,6 +14,7 @@ mod query;
 mod rate_limit_headers;
 mod requests;
 mod session;
+mod upstream;
 mod users;
 
 use crate::service::Services;
@@ -48,8 +49,8 @@ pub struct Context {
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
     pub gateway: GatewaySettings,
-    /// One pooled client for every upstream.
-    pub upstream: gateway::UpstreamClient,
+    /// Keep-alive connections to every upstream.
+    pub upstream: std::sync::Arc<upstream::UpstreamPool>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -75,16 +76,19 @@ impl ApiContext {
             services,
             secure_cookies,
             gateway,
-            upstream: gateway::upstream_client(),
+            upstream: std::sync::Arc::default(),
         }))
     }
 }
+
+/// Set on every request and response; a constant, so it is not parsed per call.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// JSON bodies are small; bigger ones get 413 with the error envelope.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn router(context: ApiContext, web_dir: &Path) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
+    let request_id = REQUEST_ID;
     let api = Router::new()
         .merge(keys::router())
         .merge(projects::router())
@@ -135,8 +139,10 @@ struct RequestIdMaker;
 
 impl MakeRequestId for RequestIdMaker {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&format!("req_{}", ulid::Ulid::new()))
-            .ok()
-            .map(RequestId::new)
+        // Written on the stack: one allocation, the header value's own.
+        let mut text = *b"req_00000000000000000000000000";
+        let ulid: &mut [u8; ulid::ULID_LEN] = (&mut text[4..]).try_into().ok()?;
+        ulid::Ulid::new().array_to_str(ulid);
+        HeaderValue::from_bytes(&text).ok().map(RequestId::new)
     }
 }

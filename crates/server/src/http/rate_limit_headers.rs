@@ -12,29 +12,80 @@ pub fn apply(headers: &mut HeaderMap, decision: &Decision) {
     let reset_in = (reset_millis - chrono::Utc::now().timestamp_millis() + 999)
         .div_euclid(1000)
         .max(0);
-    let policy = decision
-        .policies
-        .iter()
-        .map(|(window, quota, seconds)| format!("\"{}\";q={quota};w={seconds}", window.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let fields = [
-        ("x-ratelimit-limit", decision.limit.to_string()),
-        ("x-ratelimit-remaining", decision.remaining.to_string()),
-        ("x-ratelimit-reset", reset_epoch.to_string()),
-        (
-            "ratelimit",
-            format!(
-                "\"{}\";r={};t={reset_in}",
-                decision.window.as_str(),
-                decision.remaining
-            ),
-        ),
-        ("ratelimit-policy", policy),
-    ];
-    for (name, value) in fields {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), value);
+    // Written into one buffer, each field then copied out once, numbers
+    // without the formatting machinery: these run on every key call.
+    let mut text = String::with_capacity(128);
+    quoted(&mut text, decision.window.as_str());
+    text.push_str(";r=");
+    push_number(&mut text, decision.remaining);
+    text.push_str(";t=");
+    push_number(&mut text, u64::try_from(reset_in).unwrap_or(0));
+    let rate_limit_end = text.len();
+    for (index, (window, quota, seconds)) in decision.policies.iter().enumerate() {
+        if index > 0 {
+            text.push_str(", ");
+        }
+        quoted(&mut text, window.as_str());
+        text.push_str(";q=");
+        push_number(&mut text, quota);
+        text.push_str(";w=");
+        push_number(&mut text, seconds);
+    }
+    // Room for all five at once rather than growing the map twice.
+    headers.reserve(5);
+    headers.insert(LIMIT, HeaderValue::from(decision.limit));
+    headers.insert(REMAINING, HeaderValue::from(decision.remaining));
+    headers.insert(RESET, HeaderValue::from(reset_epoch));
+    for (name, value) in [
+        (RATE_LIMIT, &text[..rate_limit_end]),
+        (RATE_LIMIT_POLICY, &text[rate_limit_end..]),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+// Constants: `from_static` at run time validates the name on every call.
+const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
+const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+
+fn quoted(text: &mut String, word: &str) {
+    text.push('"');
+    text.push_str(word);
+    text.push('"');
+}
+
+/// Decimal digits of `number`, as `Display` would write them.
+fn push_number(text: &mut String, mut number: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    for digit in &digits[start..] {
+        text.push(char::from(*digit));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_number;
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for number in [0, 7, 10, 99, 100, 86_400, 100_000_000, u64::MAX] {
+            let mut text = String::new();
+            push_number(&mut text, number);
+            assert_eq!(text, number.to_string());
         }
     }
 }

@@ -2,13 +2,14 @@
 //! (with roles).
 
 use super::cache::CachedKey;
-use super::rate_limits::{Decision, RateLimiter};
+use super::rate_limits::Decision;
 use super::Services;
 use crate::secrets;
 use crate::store::{self, keys, sessions};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
 use keyscope_model::{KeySecret, Plan, PlanLimits, Role, Scope, ScopeSet, SecretFormatError};
+use sha2::{Digest, Sha256};
 
 /// Why a caller was refused. Each has its own error code and a message that
 /// says how to fix it.
@@ -115,12 +116,16 @@ pub async fn authenticate_key(
     if presented.is_empty() {
         return Err(AccessError::MissingKey.into());
     }
-    let secret = KeySecret::parse(presented).map_err(AccessError::MalformedKey)?;
-    let digest = secrets::digest(&secret);
+    // Only keys that exist are cached, and a digest equal to a cached one is
+    // the same text, so a hit needs no format or checksum check; a miss is
+    // checked before it may cost a look-up.
+    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
     let key = match services.key_cache.get(&digest) {
         Ok(key) => key,
         Err(generation) => {
-            let row = keys::find_by_digest(services.store.pool(), &digest)
+            KeySecret::parse(presented).map_err(AccessError::MalformedKey)?;
+            // The store keeps the digest as hex text (`secrets::digest`).
+            let row = keys::find_by_digest(services.store.pool(), &secrets::hex(&digest))
                 .await?
                 .ok_or(AccessError::UnknownKey)?;
             let key = std::sync::Arc::new(cached_key(row)?);
@@ -193,7 +198,7 @@ pub async fn count_request(
 ) -> crate::error::Result<Decision> {
     Ok(services
         .rate_limiter
-        .decide(&key.id, key.limits, now)
+        .admit(&key.id, key.limits, now)
         .await?)
 }
 

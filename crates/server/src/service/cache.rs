@@ -38,6 +38,9 @@ pub struct CachedKey {
 }
 
 impl Cached for CachedKey {
+    /// The secret's SHA-256, raw: no hex text to build or hash per call.
+    type Lookup = [u8; 32];
+
     fn owner(&self) -> &str {
         &self.id
     }
@@ -49,9 +52,15 @@ pub struct CachedRoute {
     pub project_id: String,
     pub workspace_id: String,
     pub upstream_url: Option<String>,
+    /// `upstream_url` taken apart once for the proxy; `None` if it has none
+    /// or it cannot be used.
+    pub upstream: Option<super::gateway::UpstreamTarget>,
 }
 
 impl Cached for CachedRoute {
+    /// The API ID.
+    type Lookup = String;
+
     fn owner(&self) -> &str {
         &self.project_id
     }
@@ -59,20 +68,23 @@ impl Cached for CachedRoute {
 
 /// What a cache entry belongs to: a change to the owner forgets it.
 pub trait Cached {
+    /// What entries are found by.
+    type Lookup: std::hash::Hash + Eq;
+
     fn owner(&self) -> &str;
 }
 
 /// Rows read from the store, by a string look-up key, with the generation of
 /// forgets, so a look-up that read the store before a change cannot put the
 /// old row back after it.
-pub struct ReadCache<V> {
+pub struct ReadCache<V: Cached> {
     entries: RwLock<(u64, Entries<V>)>,
 }
 
 /// Look-up key to (when cached, row).
-type Entries<V> = HashMap<String, (Instant, Arc<V>)>;
+type Entries<V> = HashMap<<V as Cached>::Lookup, (Instant, Arc<V>)>;
 
-impl<V> Default for ReadCache<V> {
+impl<V: Cached> Default for ReadCache<V> {
     fn default() -> Self {
         Self {
             entries: RwLock::new((0, HashMap::new())),
@@ -83,7 +95,11 @@ impl<V> Default for ReadCache<V> {
 impl<V: Cached> ReadCache<V> {
     /// The cached row, or the generation to hand to [`ReadCache::insert`]
     /// after reading the store.
-    pub fn get(&self, lookup: &str) -> Result<Arc<V>, u64> {
+    pub fn get<Q>(&self, lookup: &Q) -> Result<Arc<V>, u64>
+    where
+        V::Lookup: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         let cache = self
             .entries
             .read()
@@ -97,7 +113,7 @@ impl<V: Cached> ReadCache<V> {
     }
 
     /// Caches a row read at `generation`, unless something changed since.
-    pub fn insert(&self, generation: u64, lookup: String, value: Arc<V>) {
+    pub fn insert(&self, generation: u64, lookup: V::Lookup, value: Arc<V>) {
         let mut cache = self
             .entries
             .write()

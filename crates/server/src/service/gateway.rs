@@ -7,6 +7,7 @@ use super::cache::CachedRoute;
 use super::Services;
 use crate::error::{Error, Result};
 use crate::store::projects;
+use axum::http::HeaderValue;
 use keyscope_model::{FieldError, Scope};
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub async fn route(services: &Services, api_id: &str) -> Result<Arc<CachedRoute>
             let route = Arc::new(CachedRoute {
                 project_id: row.id,
                 workspace_id: row.workspace_id,
+                upstream: row.upstream_url.as_deref().and_then(UpstreamTarget::parse),
                 upstream_url: row.upstream_url,
             });
             services
@@ -39,7 +41,7 @@ pub fn authorize<'a>(
     key: &AuthenticatedKey,
     method: &str,
     path: &str,
-) -> Result<&'a str> {
+) -> Result<&'a UpstreamTarget> {
     if !key.belongs_to(&route.project_id, &route.workspace_id) {
         return Err(AccessError::UnknownKey.into());
     }
@@ -47,10 +49,49 @@ pub fn authorize<'a>(
     if !key.scopes.grants(&required) {
         return Err(AccessError::InsufficientScope { required }.into());
     }
-    route
-        .upstream_url
-        .as_deref()
-        .ok_or_else(|| Error::NotFound("this project has no upstream URL yet".to_owned()))
+    if route.upstream_url.is_none() {
+        return Err(Error::NotFound(
+            "this project has no upstream URL yet".to_owned(),
+        ));
+    }
+    route.upstream.as_ref().ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "project {} has an unusable upstream URL",
+            route.project_id
+        ))
+    })
+}
+
+/// Where an upstream base URL (`http://host[:port][/path]`) leads, taken
+/// apart when its route is cached rather than on every call.
+#[derive(Debug)]
+pub struct UpstreamTarget {
+    /// `host:port` to connect to.
+    pub address: String,
+    /// The `Host` header: the URL's host, and its port unless 80.
+    pub host: HeaderValue,
+    /// The URL's path without a trailing slash, `""` for none.
+    pub base_path: String,
+}
+
+impl UpstreamTarget {
+    pub fn parse(url: &str) -> Option<Self> {
+        let uri: axum::http::Uri = url.parse().ok()?;
+        if uri.scheme_str() != Some("http") {
+            return None;
+        }
+        let authority = uri.authority()?;
+        let port = authority.port_u16();
+        let host = match port {
+            Some(port) if port != 80 => HeaderValue::from_str(authority.as_str()).ok()?,
+            _ => HeaderValue::from_str(authority.host()).ok()?,
+        };
+        Some(Self {
+            address: format!("{}:{}", authority.host(), port.unwrap_or(80)),
+            host,
+            base_path: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
 }
 
 /// An upstream base URL: `http://host[:port][/path]`, without query or

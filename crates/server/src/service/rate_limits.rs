@@ -14,7 +14,7 @@ use keyscope_model::limits::{billing_period, day_window};
 #[cfg(test)]
 use keyscope_model::Plan;
 use keyscope_model::{LimitWindow, PlanLimits};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -33,7 +33,31 @@ pub struct Decision {
     /// Set when refused: whole seconds until a retry can succeed.
     pub retry_after_seconds: Option<u64>,
     /// Every window that applies: (window, quota, length in seconds).
-    pub policies: Vec<(LimitWindow, u64, u64)>,
+    pub policies: Policies,
+}
+
+/// The windows that apply to a key, minute first, kept inline (and small:
+/// a refusal travels in the error type) so a decision allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policies {
+    per_minute: u64,
+    per_day: Option<u64>,
+    /// Quota and the period's length in seconds.
+    per_period: Option<(u64, u64)>,
+}
+
+impl Policies {
+    /// Every window that applies: (window, quota, length in seconds).
+    pub fn iter(&self) -> impl Iterator<Item = (LimitWindow, u64, u64)> {
+        [
+            Some((LimitWindow::Minute, self.per_minute, 60)),
+            self.per_day.map(|quota| (LimitWindow::Day, quota, 86_400)),
+            self.per_period
+                .map(|(quota, seconds)| (LimitWindow::Period, quota, seconds)),
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Decision>> + Send + 'a>>;
@@ -61,13 +85,21 @@ struct KeyState {
     arrival_nanos: i64,
     day: Counter,
     period: Counter,
+    /// Counted since the last write (and listed in `Counts::dirty`).
+    dirty: bool,
+}
+
+/// Every key's state behind one lock: a request takes it once.
+#[derive(Default)]
+struct Counts {
+    keys: HashMap<String, KeyState>,
+    /// Keys whose counts changed since the last write.
+    dirty: Vec<String>,
 }
 
 pub struct InMemoryRateLimiter {
     store: Store,
-    keys: Mutex<HashMap<String, KeyState>>,
-    /// Keys whose counts changed since the last write.
-    dirty: Mutex<HashSet<String>>,
+    counts: Mutex<Counts>,
 }
 
 const DAY: &str = "day";
@@ -78,19 +110,38 @@ impl InMemoryRateLimiter {
     pub fn new(store: Store) -> Self {
         Self {
             store,
-            keys: Mutex::new(HashMap::new()),
-            dirty: Mutex::new(HashSet::new()),
+            counts: Mutex::new(Counts::default()),
         }
+    }
+
+    fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Admits (and counts) or refuses one request by `key_id`; the store is
+    /// read only the first time a key is seen.
+    pub async fn admit(
+        &self,
+        key_id: &str,
+        limits: PlanLimits,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Decision> {
+        if let Some(decision) = self.decide_loaded(key_id, limits, now) {
+            return Ok(decision);
+        }
+        self.load(key_id, now).await?;
+        self.decide_loaded(key_id, limits, now)
+            .ok_or_else(|| anyhow::anyhow!("counter for {key_id} vanished"))
     }
 
     /// Today's and this period's counts: from memory, else from the store.
     pub async fn usage(&self, key_id: &str, now: DateTime<Utc>) -> anyhow::Result<(u64, u64)> {
         self.load(key_id, now).await?;
-        let keys = self
+        let counts = self.counts();
+        let state = counts
             .keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let state = keys
             .get(key_id)
             .ok_or_else(|| anyhow::anyhow!("counter for {key_id} vanished"))?;
         let (day_start, period_start) = window_starts(now);
@@ -109,71 +160,72 @@ impl InMemoryRateLimiter {
 
     /// Loads a key's counts from the store the first time the key is seen.
     async fn load(&self, key_id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-        let known = self
-            .keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains_key(key_id);
+        let known = self.counts().keys.contains_key(key_id);
         if known {
             return Ok(());
         }
         let (day_start, period_start) = window_starts(now);
         let day = counters::read(self.store.pool(), key_id, DAY, day_start).await?;
         let period = counters::read(self.store.pool(), key_id, PERIOD, period_start).await?;
-        let mut keys = self
+        self.counts()
             .keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        keys.entry(key_id.to_owned()).or_insert(KeyState {
-            arrival_nanos: 0,
-            day: Counter {
-                window_start: day_start,
-                count: day,
-            },
-            period: Counter {
-                window_start: period_start,
-                count: period,
-            },
-        });
+            .entry(key_id.to_owned())
+            .or_insert(KeyState {
+                arrival_nanos: 0,
+                day: Counter {
+                    window_start: day_start,
+                    count: day,
+                },
+                period: Counter {
+                    window_start: period_start,
+                    count: period,
+                },
+                dirty: false,
+            });
         Ok(())
     }
 
     /// Writes the counts that changed.
     pub async fn flush(&self) -> anyhow::Result<()> {
-        let dirty: Vec<String> = self
-            .dirty
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .drain()
-            .collect();
-        if dirty.is_empty() {
-            return Ok(());
-        }
-        let values: Vec<counters::CounterValue> = {
-            let keys = self
-                .keys
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            dirty
+        let (dirty, values) = {
+            let mut counts = self.counts();
+            let Counts { keys, dirty } = &mut *counts;
+            if dirty.is_empty() {
+                return Ok(());
+            }
+            let dirty = std::mem::take(dirty);
+            let values: Vec<counters::CounterValue> = dirty
                 .iter()
-                .filter_map(|key_id| keys.get(key_id).map(|state| (key_id, state)))
-                .flat_map(|(key_id, state)| {
-                    [(DAY, state.day), (PERIOD, state.period)].map(|(kind, counter)| {
-                        counters::CounterValue {
-                            key_id: key_id.clone(),
-                            window_kind: kind,
-                            window_start: counter.window_start,
-                            count: counter.count,
-                        }
+                .filter_map(|key_id| {
+                    let state = keys.get_mut(key_id)?;
+                    state.dirty = false;
+                    Some((key_id, state.day, state.period))
+                })
+                .flat_map(|(key_id, day, period)| {
+                    [(DAY, day), (PERIOD, period)].map(|(kind, counter)| counters::CounterValue {
+                        key_id: key_id.clone(),
+                        window_kind: kind,
+                        window_start: counter.window_start,
+                        count: counter.count,
                     })
                 })
-                .collect()
+                .collect();
+            (dirty, values)
         };
         if let Err(error) = counters::write(self.store.pool(), &values).await {
-            self.dirty
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .extend(dirty);
+            let mut counts = self.counts();
+            let Counts {
+                keys,
+                dirty: pending,
+            } = &mut *counts;
+            for key_id in dirty {
+                if let Some(state) = keys.get_mut(&key_id) {
+                    if !state.dirty {
+                        state.dirty = true;
+                        pending.push(key_id);
+                    }
+                }
+            }
             return Err(error.into());
         }
         Ok(())
@@ -203,21 +255,20 @@ impl InMemoryRateLimiter {
         }
     }
 
+    /// The decision for a key whose counts are in memory; `None` if not.
     fn decide_loaded(
         &self,
         key_id: &str,
         limits: PlanLimits,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Decision> {
-        let (day_start, period_start) = window_starts(now);
-        let (day_end, period_end) = (day_window(now).1, billing_period(now).1);
-        let mut keys = self
-            .keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let state = keys
-            .get_mut(key_id)
-            .ok_or_else(|| anyhow::anyhow!("counter for {key_id} vanished"))?;
+    ) -> Option<Decision> {
+        let (day_start, day_end) = day_window(now);
+        let (period_start, period_end) = billing_period(now);
+        let period_seconds = (period_end - period_start).num_seconds();
+        let (day_start, period_start) = (store::millis(day_start), store::millis(period_start));
+        let mut counts = self.counts();
+        let Counts { keys, dirty } = &mut *counts;
+        let state = keys.get_mut(key_id)?;
         for (counter, start) in [
             (&mut state.day, day_start),
             (&mut state.period, period_start),
@@ -264,17 +315,13 @@ impl InMemoryRateLimiter {
             }
         }
 
-        let mut policies = vec![(LimitWindow::Minute, u64::from(limits.per_minute), 60)];
-        if let Some(quota) = limits.per_day {
-            policies.push((LimitWindow::Day, quota, 86_400));
-        }
-        if let Some(quota) = limits.per_period {
-            policies.push((
-                LimitWindow::Period,
-                quota,
-                u64::try_from((period_end - billing_period(now).0).num_seconds()).unwrap_or(0),
-            ));
-        }
+        let policies = Policies {
+            per_minute: u64::from(limits.per_minute),
+            per_day: limits.per_day,
+            per_period: limits
+                .per_period
+                .map(|quota| (quota, u64::try_from(period_seconds).unwrap_or(0))),
+        };
 
         if let Some(&(window, retry_after)) =
             refusals.iter().max_by_key(|(_, retry_after)| *retry_after)
@@ -284,7 +331,7 @@ impl InMemoryRateLimiter {
                 LimitWindow::Day => (limits.per_day.unwrap_or(0), day_end),
                 LimitWindow::Period => (limits.per_period.unwrap_or(0), period_end),
             };
-            return Ok(Decision {
+            return Some(Decision {
                 allowed: false,
                 window,
                 limit,
@@ -323,16 +370,12 @@ impl InMemoryRateLimiter {
                 }
             }
         }
-        drop(keys);
-        let mut dirty = self
-            .dirty
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !dirty.contains(key_id) {
-            dirty.insert(key_id.to_owned());
+        if !state.dirty {
+            state.dirty = true;
+            dirty.push(key_id.to_owned());
         }
-        drop(dirty);
-        Ok(Decision {
+        drop(counts);
+        Some(Decision {
             allowed: true,
             window: report.0,
             limit: report.1,
@@ -351,10 +394,7 @@ impl RateLimiter for InMemoryRateLimiter {
         limits: PlanLimits,
         now: DateTime<Utc>,
     ) -> DecisionFuture<'a> {
-        Box::pin(async move {
-            self.load(key_id, now).await?;
-            self.decide_loaded(key_id, limits, now)
-        })
+        Box::pin(self.admit(key_id, limits, now))
     }
 }
 
