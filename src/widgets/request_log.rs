@@ -9,7 +9,7 @@
 use crate::api::requests::LogFilterForm;
 use crate::api::{ApiClient, ApiClientError};
 use crate::components::{ErrorPanel, MethodBadge, OutcomeBadge};
-use crate::format::exact_local_time;
+use crate::format::{exact_local_time, grouped};
 use keyscope_model::requests::LogTotal;
 use keyscope_model::{LogFilter, RequestEntry};
 use leptos::html::Div;
@@ -44,19 +44,6 @@ pub fn visible_range(scroll_top: f64, viewport_height: f64, rows: usize) -> (usi
     (start, end)
 }
 
-/// "12,345".
-pub fn thousands(count: u64) -> String {
-    let digits = count.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
-
 /// How the total reads: exact, a floor, or an estimate, never passing one
 /// off as another.
 pub fn total_text(total: LogTotal) -> String {
@@ -65,7 +52,7 @@ pub fn total_text(total: LogTotal) -> String {
     } else {
         "requests"
     };
-    let count = thousands(total.count);
+    let count = grouped(total.count);
     if total.exact {
         format!("{count} {noun}")
     } else if total.at_least {
@@ -376,7 +363,7 @@ pub fn RequestLog(
                     (FirstPage::Loaded, Some(total)) => {
                         let loaded = rows.with(VecDeque::len) as u64;
                         let shown = if loaded < total.count || !total.exact {
-                            format!(" · {} loaded", thousands(loaded))
+                            format!(" · {} loaded", grouped(loaded))
                         } else {
                             String::new()
                         };
@@ -403,7 +390,7 @@ pub fn RequestLog(
                     .then(|| {
                         view! {
                             <span class="ks-log__missed" role="status">
-                                {format!("Live mode skipped {} — Apply to see all", thousands(missed))}
+                                {format!("Live mode skipped {} — Apply to see all", grouped(missed))}
                             </span>
                         }
                     })
@@ -781,7 +768,7 @@ mod tests {
             total_text(LogTotal::estimate(50_012)),
             "About 50,012 requests"
         );
-        assert_eq!(thousands(1_000_000), "1,000,000");
-        assert_eq!(thousands(999), "999");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(999), "999");
     }
 }

@@ -5,6 +5,7 @@
 use crate::api::usage::UsageScope;
 use crate::api::{ApiClient, ApiClientError};
 use crate::components::{ErrorPanel, Loading};
+use crate::format::grouped;
 use crate::widgets::{DailyBarChart, DonutChart, Slice, Tone};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use keyscope_model::usage::{Count, Granularity, UsageSummary};
@@ -382,19 +383,6 @@ fn NoRequestsYet(scope: UsageScope) -> impl IntoView {
     }
 }
 
-/// 12345 -> "12,345".
-fn grouped(value: u64) -> String {
-    let digits = value.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,13 +475,5 @@ mod tests {
             days.log_window(now),
             (day_start("2026-11-01"), Some(day_start("2026-11-03")))
         );
-    }
-
-    #[test]
-    fn big_numbers_are_grouped_in_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1_000), "1,000");
-        assert_eq!(grouped(1_234_567), "1,234,567");
     }
 }
