@@ -38,7 +38,7 @@ impl Application {
         if !settings.web_dir.join("index.html").is_file() {
             tracing::warn!(
                 web_dir = %settings.web_dir.display(),
-                "no web app found there: build it with `trunk build --release`; the API works without it"
+                "no web app found there: build it with `make web`; the API works without it"
             );
         }
         let master_key =
