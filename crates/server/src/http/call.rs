@@ -155,17 +155,12 @@ pub fn ip_text(ip: std::net::IpAddr) -> String {
     match ip {
         std::net::IpAddr::V4(v4) => {
             let mut text = String::with_capacity(15);
+            let mut digits = itoa::Buffer::new();
             for (index, octet) in v4.octets().into_iter().enumerate() {
                 if index > 0 {
                     text.push('.');
                 }
-                if octet >= 100 {
-                    text.push(char::from(b'0' + octet / 100));
-                }
-                if octet >= 10 {
-                    text.push(char::from(b'0' + octet / 10 % 10));
-                }
-                text.push(char::from(b'0' + octet % 10));
+                text.push_str(digits.format(octet));
             }
             text
         }

@@ -59,21 +59,10 @@ fn quoted(text: &mut String, word: &str) {
     text.push('"');
 }
 
-/// Decimal digits of `number`, as `Display` would write them.
-fn push_number(text: &mut String, mut number: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (number % 10) as u8;
-        number /= 10;
-        if number == 0 {
-            break;
-        }
-    }
-    for digit in &digits[start..] {
-        text.push(char::from(*digit));
-    }
+/// Decimal digits of `number`, as `Display` would write them (itoa, the
+/// writer serde_json and http use, without `core::fmt`).
+fn push_number(text: &mut String, number: u64) {
+    text.push_str(itoa::Buffer::new().format(number));
 }
 
 #[cfg(test)]
