@@ -15,74 +15,81 @@ use leptos_router::NavigateOptions;
 
 #[component]
 pub fn KeyUsagePage() -> impl IntoView {
-    let client = ApiClient::same_origin();
-    let key_id = use_params_map().with_untracked(|params| params.get("id").unwrap_or_default());
-    let (range, on_range_change) = range_in_url();
-    let name_client = client.clone();
-    let name_id = key_id.clone();
-    let key = LocalResource::new(move || {
-        let client = name_client.clone();
-        let key_id = name_id.clone();
-        async move { client.key_details(&key_id).await }
-    });
-    let heading_id = key_id.clone();
-    let heading = move || match key.get() {
-        Some(Ok(key)) => key.name,
-        _ => heading_id.clone(),
-    };
-    view! {
-        <section class="ks-page">
-            <header class="ks-page__header">
-                <a class="ks-link ks-back" href="/keys">"← Back to API Keys"</a>
-                <h1 data-testid="usage-heading">{heading}</h1>
-                <p class="ks-muted">"Usage of this key."</p>
-            </header>
-            <UsageDashboard
-                client=client.clone()
-                scope=UsageScope::Key(key_id.clone())
-                range
-                on_range_change
-            />
-            <div class="ks-usage__log">
-                <RequestLog client key_id filter=bind_log_filter_to_url("log_") defaults=log_dates(range) />
-            </div>
-        </section>
-    }
+    scoped_usage_page(
+        UsageScope::Key(id_in_path()),
+        ("/keys", "← Back to API Keys"),
+        "Usage of this key.",
+    )
 }
 
 #[component]
 pub fn ProjectUsagePage() -> impl IntoView {
+    scoped_usage_page(
+        UsageScope::Project(id_in_path()),
+        ("/projects", "← Back to Projects"),
+        "Usage of every key of this project.",
+    )
+}
+
+fn id_in_path() -> String {
+    use_params_map().with_untracked(|params| params.get("id").unwrap_or_default())
+}
+
+/// A key's or a project's usage: its name (the id until the name arrives),
+/// the dashboard, and its request log below, both following the range in
+/// the URL.
+fn scoped_usage_page(
+    scope: UsageScope,
+    (back_href, back_text): (&'static str, &'static str),
+    about: &'static str,
+) -> impl IntoView {
     let client = ApiClient::same_origin();
-    let project_id = use_params_map().with_untracked(|params| params.get("id").unwrap_or_default());
     let (range, on_range_change) = range_in_url();
     let name_client = client.clone();
-    let name_id = project_id.clone();
-    let project = LocalResource::new(move || {
+    let name_scope = scope.clone();
+    let name = LocalResource::new(move || {
         let client = name_client.clone();
-        let project_id = name_id.clone();
-        async move { client.project_details(&project_id).await }
+        let scope = name_scope.clone();
+        async move {
+            match scope {
+                UsageScope::Key(id) => client.key_details(&id).await.ok().map(|key| key.name),
+                UsageScope::Project(id) => client
+                    .project_details(&id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|project| project.name),
+                UsageScope::Workspace => None,
+            }
+        }
     });
-    let heading_id = project_id.clone();
-    let heading = move || match project.get() {
-        Some(Ok(Some(project))) => project.name,
-        _ => heading_id.clone(),
+    let id = match &scope {
+        UsageScope::Key(id) | UsageScope::Project(id) => id.clone(),
+        UsageScope::Workspace => String::new(),
+    };
+    let heading = move || name.get().flatten().unwrap_or_else(|| id.clone());
+    let filter = bind_log_filter_to_url("log_");
+    let defaults = log_dates(range);
+    let log = match scope.clone() {
+        UsageScope::Key(key_id) => {
+            view! { <RequestLog client=client.clone() key_id filter defaults /> }.into_any()
+        }
+        UsageScope::Project(project_id) => {
+            view! { <RequestLog client=client.clone() project_id filter defaults /> }.into_any()
+        }
+        UsageScope::Workspace => {
+            view! { <RequestLog client=client.clone() filter defaults /> }.into_any()
+        }
     };
     view! {
         <section class="ks-page">
             <header class="ks-page__header">
-                <a class="ks-link ks-back" href="/projects">"← Back to Projects"</a>
+                <a class="ks-link ks-back" href=back_href>{back_text}</a>
                 <h1 data-testid="usage-heading">{heading}</h1>
-                <p class="ks-muted">"Usage of every key of this project."</p>
+                <p class="ks-muted">{about}</p>
             </header>
-            <UsageDashboard
-                client=client.clone()
-                scope=UsageScope::Project(project_id.clone())
-                range
-                on_range_change
-            />
-            <div class="ks-usage__log">
-                <RequestLog client project_id filter=bind_log_filter_to_url("log_") defaults=log_dates(range) />
-            </div>
+            <UsageDashboard client scope range on_range_change />
+            <div class="ks-usage__log">{log}</div>
         </section>
     }
 }
