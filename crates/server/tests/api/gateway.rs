@@ -361,3 +361,79 @@ async fn plain_http_is_refused_where_https_is_required() {
     let seen: Value = behind_tls.json().await.expect("echo");
     assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
 }
+
+/// An upstream that keeps a connection open between calls for only 200 ms,
+/// as servers with a short keep-alive do, and counts the connections it
+/// accepts.
+async fn start_short_keep_alive_upstream(
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("upstream binds");
+    let address = listener.local_addr().expect("address");
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buffer = [0_u8; 8192];
+                loop {
+                    // One request head (the test sends GETs without bodies).
+                    let mut head = Vec::new();
+                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                        let read = tokio::time::timeout(
+                            Duration::from_millis(200),
+                            socket.read(&mut buffer),
+                        )
+                        .await;
+                        match read {
+                            Ok(Ok(count)) if count > 0 => head.extend_from_slice(&buffer[..count]),
+                            // Idle too long, or the other side went: close.
+                            _ => return,
+                        }
+                    }
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok";
+                    if socket.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{address}/api"), accepted)
+}
+
+#[tokio::test]
+async fn upstream_connections_are_reused_and_one_the_upstream_closed_is_replaced() {
+    use std::sync::atomic::Ordering;
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let (upstream, accepted) = start_short_keep_alive_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream).await;
+    let call = || async {
+        let response = app
+            .client
+            .get(gateway.url(&app, "/ping"))
+            .header("x-api-key", &gateway.reader)
+            .send()
+            .await
+            .expect("sent");
+        (response.status(), response.text().await.expect("body"))
+    };
+    assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
+    assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "the second call reuses the connection"
+    );
+
+    // The upstream closes the idle connection; the next call still gets
+    // through, on a new one, rather than failing with 502.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
