@@ -166,8 +166,13 @@ const BATCHES_PER_WAL_RESET: u32 = 8;
 /// WAL only when a write transaction begins with every frame checkpointed;
 /// a checkpoint always racing the next batch would let the WAL grow without
 /// end.
+///
+/// The writer keeps a connection of its own, taken out of the pool, so its
+/// `wal_autocheckpoint = 0` is set once and never reaches a connection that
+/// other writes (keys, counters, sessions) borrow from the pool.
 pub struct BatchWriter {
     store: Store,
+    connection: Option<sqlx::SqliteConnection>,
     checkpoint: Option<tokio::task::JoinHandle<()>>,
     batches_since_reset: u32,
 }
@@ -176,9 +181,26 @@ impl BatchWriter {
     pub fn new(store: Store) -> Self {
         Self {
             store,
+            connection: None,
             checkpoint: None,
             batches_since_reset: 0,
         }
+    }
+
+    /// The writer's own connection, opened on first use and again after a
+    /// failed batch (which may have left it broken).
+    async fn connection(&mut self) -> sqlx::Result<&mut sqlx::SqliteConnection> {
+        let connection = match self.connection.take() {
+            Some(connection) => connection,
+            None => {
+                let mut connection = self.store.pool().acquire().await?.detach();
+                sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                    .execute(&mut connection)
+                    .await?;
+                connection
+            }
+        };
+        Ok(self.connection.insert(connection))
     }
 
     /// Stores one batch: records and rollups, one transaction.
@@ -188,15 +210,17 @@ impl BatchWriter {
             self.batches_since_reset = 0;
             self.finish_checkpoint().await;
         }
-        let mut transaction = self.store.pool().begin().await?;
-        // A connection setting, not part of the transaction; set every time
-        // because the pool may hand the writer another connection.
-        sqlx::query("PRAGMA wal_autocheckpoint = 0")
-            .execute(&mut *transaction)
-            .await?;
-        requests::insert_batch(&mut transaction, batch).await?;
-        rollups::add(&mut transaction, batch).await?;
-        transaction.commit().await?;
+        let written = async {
+            let mut transaction = sqlx::Connection::begin(self.connection().await?).await?;
+            requests::insert_batch(&mut transaction, batch).await?;
+            rollups::add(&mut transaction, batch).await?;
+            transaction.commit().await
+        }
+        .await;
+        if written.is_err() {
+            self.connection = None;
+        }
+        written?;
         // One checkpoint at a time; the last one has normally long finished.
         self.finish_checkpoint().await;
         let pool = self.store.pool().clone();
