@@ -80,6 +80,10 @@ struct ServeArgs {
     /// Days of request records to keep; rollups are kept regardless.
     #[arg(long, env = "KEYSCOPE_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
     retention_days: u32,
+    /// HTTP worker threads, each with the connections it accepted; one per
+    /// CPU when left out.
+    #[arg(long, env = "KEYSCOPE_WORKERS")]
+    workers: Option<std::num::NonZeroUsize>,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -160,6 +164,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         master_key_hex: args.data.master_key,
         retention_days: args.retention_days,
+        workers: args.workers,
         gateway: GatewaySettings {
             timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
             require_https: args.require_https,

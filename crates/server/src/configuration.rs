@@ -21,6 +21,9 @@ pub struct Settings {
     /// 64 hex characters; when absent, `master.key` in the data directory.
     pub master_key_hex: Option<String>,
     pub gateway: crate::http::GatewaySettings,
+    /// HTTP worker threads, each serving its own connections; `None`: one
+    /// per CPU.
+    pub workers: Option<std::num::NonZeroUsize>,
     /// Request records older than this many days are deleted.
     pub retention_days: u32,
 }

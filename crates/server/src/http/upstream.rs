@@ -29,6 +29,7 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
@@ -107,11 +108,19 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Idle connections by upstream address (`host:port`), most recently used last.
+/// Idle connections by the HTTP worker thread that opened them, then by
+/// upstream address (`host:port`), most recently used last.
+///
+/// A socket wakes the runtime it was opened on; each worker thread runs its
+/// own (`startup::serve_on_this_thread`), so a call takes only its own
+/// thread's connections and never waits on another thread's wake-up.
 #[derive(Default)]
 pub struct UpstreamPool {
-    idle: Mutex<HashMap<String, Vec<(Instant, Upstream)>>>,
+    idle: Mutex<HashMap<ThreadId, IdleByAddress>>,
 }
+
+/// One worker thread's idle connections, with the time each went idle.
+type IdleByAddress = HashMap<String, Vec<(Instant, Upstream)>>;
 
 impl UpstreamPool {
     /// Sends `request` (origin-form URI, `Host` set) to `address` and
@@ -162,6 +171,7 @@ impl UpstreamPool {
                 .idle
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get_mut(&std::thread::current().id())?
                 .get_mut(address)?
                 .pop()?;
             if upstream.settle(context) {
@@ -176,9 +186,10 @@ impl UpstreamPool {
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let list = match idle.get_mut(address) {
+        let by_address = idle.entry(std::thread::current().id()).or_default();
+        let list = match by_address.get_mut(address) {
             Some(list) => list,
-            None => idle.entry(address.to_owned()).or_default(),
+            None => by_address.entry(address.to_owned()).or_default(),
         };
         // The oldest are first: drop those idle too long.
         let stale = list

@@ -15,6 +15,30 @@ async fn health_check_answers_ok_with_a_request_id() {
     assert_eq!(body["status"], "ok");
 }
 
+/// The test server runs two HTTP workers, each accepting on its own socket
+/// of the one port; the kernel picks a socket per new connection, so among
+/// 24 connections each worker gets some (all on one: a chance of 2^-23).
+/// A worker that did not serve would leave its connections unanswered.
+#[tokio::test]
+async fn every_http_worker_answers_its_connections() {
+    let (app, _data) = spawn_app().await;
+    let calls = (0..24).map(|_| async {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .expect("client");
+        client
+            .get(format!("{}/healthz", app.address))
+            .send()
+            .await
+            .map(|response| response.status())
+    });
+    for answer in futures_util::future::join_all(calls).await {
+        assert_eq!(answer.expect("answered within 5 s"), 200);
+    }
+}
+
 #[tokio::test]
 async fn first_start_creates_the_owner_once_and_a_restart_keeps_the_database() {
     let data = tempfile::TempDir::new().expect("temporary directory");

@@ -75,6 +75,8 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         limits: options.limits,
         master_key_hex: None,
         retention_days: 90,
+        // More than one, so every test also goes through the shared port.
+        workers: std::num::NonZeroUsize::new(2),
         gateway: options.gateway,
     };
     let mut application = Application::build(&settings)
