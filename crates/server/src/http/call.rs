@@ -1,17 +1,21 @@
-//! Around every `/v1` and gateway call: the rate-limit headers, and the
-//! request record of each call made with a key.
+//! Around every call: its request id, and for calls made with a key the
+//! rate-limit headers and the request record.
 
-use super::{rate_limit_headers, ApiContext};
+use super::{rate_limit_headers, ApiContext, REQUEST_ID};
 use crate::service::access::{self, AuthenticatedKey};
 use crate::service::rate_limits::Decision;
 use crate::service::request_log::RequestRecord;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::{ConnectInfo, MatchedPath, Request};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use keyscope_model::requests::resource_id_of;
 use keyscope_model::Outcome;
-use std::net::SocketAddr;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// What the handler learned about the call, for the response and the log.
@@ -85,53 +89,150 @@ pub async fn admit_key(
     }
 }
 
-pub async fn track(
-    State(context): State<ApiContext>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let slot = CallSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let method = request.method().as_str().to_owned();
-    let endpoint = request.uri().path().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned());
-    let client_ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| ip_text(address.ip()));
-    let request_id = request
-        .headers()
-        .get(super::REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+/// The one layer around every route: a new request id on the request and
+/// its response, a 5xx logged as an error, and for
+/// a call made with a key its rate-limit headers and its request record.
+///
+/// Written by hand rather than as tower-http's request-id and trace layers
+/// plus an axum `from_fn`: those are four services and three boxed futures
+/// a call, and copied the method, path, route and client address of every
+/// request before knowing whether it would be logged. Here what the record
+/// needs is kept by reference (cheap clones) and turned into text only for
+/// calls made with a key. Applied with `Router::layer`, it runs after
+/// routing, so the matched route is known.
+#[derive(Clone)]
+pub struct CallLayer {
+    context: ApiContext,
+}
 
-    let mut response = next.run(request).await;
-
-    let learned = std::mem::take(
-        &mut *slot
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()),
-    );
-    if let Some(decision) = &learned.decision {
-        rate_limit_headers::apply(response.headers_mut(), decision);
+impl CallLayer {
+    pub fn new(context: ApiContext) -> Self {
+        Self { context }
     }
-    if let Some(key) = learned.key {
-        let (method, endpoint, route, status) = match learned.described {
+}
+
+impl<S> tower::Layer<S> for CallLayer {
+    type Service = Calls<S>;
+
+    fn layer(&self, inner: S) -> Calls<S> {
+        Calls {
+            inner,
+            context: self.context.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Calls<S> {
+    inner: S,
+    context: ApiContext,
+}
+
+impl<S> tower::Service<Request> for Calls<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let started = Instant::now();
+        // Always ours, never the caller's: the id is the log record's key,
+        // and one a caller chose could repeat (failing the batch of records
+        // it is written with) or break the `req_` form. The gateway passes
+        // this one upstream.
+        let request_id = new_request_id();
+        request.headers_mut().insert(REQUEST_ID, request_id.clone());
+        let slot = CallSlot::default();
+        request.extensions_mut().insert(slot.clone());
+        let method = request.method().clone();
+        let uri = request.uri().clone();
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let client = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        let answer = self.inner.call(request);
+        let context = self.context.clone();
+        Box::pin(async move {
+            let Ok(mut response) = answer.await;
+            let learned = std::mem::take(
+                &mut *slot
+                    .0
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            );
+            if let Some(decision) = &learned.decision {
+                rate_limit_headers::apply(response.headers_mut(), decision);
+            }
+            if let Some(key) = learned.key {
+                let call = Call {
+                    method: &method,
+                    path: uri.path(),
+                    route: route.as_ref().map(MatchedPath::as_str),
+                    request_id: &request_id,
+                    client,
+                    started,
+                };
+                context.services.recorder.record(call.record(
+                    key,
+                    learned.described,
+                    response.status(),
+                ));
+            }
+            if response.status().is_server_error() {
+                tracing::error!(
+                    %method,
+                    path = uri.path(),
+                    status = response.status().as_u16(),
+                    request_id = request_id.to_str().unwrap_or_default(),
+                    "answered with a server error"
+                );
+            }
+            response.headers_mut().insert(REQUEST_ID, request_id);
+            Ok(response)
+        })
+    }
+}
+
+/// What a call's record is made of, borrowed until a key is known to have
+/// made it.
+struct Call<'a> {
+    method: &'a Method,
+    path: &'a str,
+    route: Option<&'a str>,
+    request_id: &'a HeaderValue,
+    client: Option<IpAddr>,
+    started: Instant,
+}
+
+impl Call<'_> {
+    fn record(
+        &self,
+        key: KeyNote,
+        described: Option<(String, String, u16)>,
+        status: StatusCode,
+    ) -> RequestRecord {
+        let (method, endpoint, route, status) = match described {
             Some((method, endpoint, status)) => (method, endpoint.clone(), endpoint, status),
             None => (
-                method,
-                endpoint.clone(),
-                route.unwrap_or(endpoint),
-                response.status().as_u16(),
+                self.method.as_str().to_owned(),
+                self.path.to_owned(),
+                self.route.unwrap_or(self.path).to_owned(),
+                status.as_u16(),
             ),
         };
-        context.services.recorder.record(RequestRecord {
-            id: request_id.unwrap_or_else(|| format!("req_{}", ulid::Ulid::new())),
+        RequestRecord {
+            id: self
+                .request_id
+                .to_str()
+                .map_or_else(|_| format!("req_{}", ulid::Ulid::new()), str::to_owned),
             workspace_id: key.workspace_id,
             key_id: Some(key.id),
             project_id: key.project_id,
@@ -142,18 +243,29 @@ pub async fn track(
             route,
             outcome: Outcome::of_status(status).as_str(),
             status_code: status,
-            latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
-            client_ip,
-        });
+            latency_ms: u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            client_ip: self.client.map(ip_text),
+        }
     }
-    response
+}
+
+/// `req_<ULID>`: sortable by time, the id the request log shows. Written on
+/// the stack: one allocation, the header value's own.
+fn new_request_id() -> HeaderValue {
+    let mut text = *b"req_00000000000000000000000000";
+    ulid::Ulid::new().array_to_str(
+        (&mut text[4..])
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("26 bytes after the prefix")),
+    );
+    HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("req_unknown"))
 }
 
 /// An IP address as text, IPv4 without the formatting machinery (`Display`
 /// pads and aligns, and costs as much as the rest of the record).
-pub fn ip_text(ip: std::net::IpAddr) -> String {
+pub fn ip_text(ip: IpAddr) -> String {
     match ip {
-        std::net::IpAddr::V4(v4) => {
+        IpAddr::V4(v4) => {
             let mut text = String::with_capacity(15);
             let mut digits = itoa::Buffer::new();
             for (index, octet) in v4.octets().into_iter().enumerate() {
@@ -164,7 +276,7 @@ pub fn ip_text(ip: std::net::IpAddr) -> String {
             }
             text
         }
-        std::net::IpAddr::V6(v6) => v6.to_string(),
+        IpAddr::V6(v6) => v6.to_string(),
     }
 }
 

@@ -19,17 +19,13 @@ mod users;
 
 use crate::service::Services;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::HeaderName;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::path::Path;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::trace::TraceLayer;
 
 /// What every handler can reach; one `Arc`, since axum clones the state for
 /// every extractor of every request.
@@ -88,7 +84,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn router(context: ApiContext, web_dir: &Path) -> Router {
-    let request_id = REQUEST_ID;
     let api = Router::new()
         .merge(keys::router())
         .merge(projects::router())
@@ -96,11 +91,7 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
         .merge(session::router())
         .merge(users::router())
         .fallback(error::unknown_route)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            context.clone(),
-            call::track,
-        ));
+        .method_not_allowed_fallback(error::method_not_allowed);
     // The app's wasm, JS, CSS and the vendored ECharts shrink to about a
     // third with gzip. Compressed per response rather than precompressed:
     // trunk writes no .gz files, and a dist/ rebuilt without them would
@@ -111,38 +102,14 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(requests::metrics))
-        .merge(
-            gateway::router().layer(axum::middleware::from_fn_with_state(
-                context.clone(),
-                call::track,
-            )),
-        )
+        .merge(gateway::router())
         .nest("/v1", api)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), RequestIdMaker))
-                .layer(TraceLayer::new_for_http())
-                .layer(PropagateRequestIdLayer::new(request_id)),
-        )
+        .layer(call::CallLayer::new(context.clone()))
         .with_state(context)
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
-}
-
-/// `req_<ULID>`: sortable by time, the id the request log shows.
-#[derive(Clone, Copy)]
-struct RequestIdMaker;
-
-impl MakeRequestId for RequestIdMaker {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        // Written on the stack: one allocation, the header value's own.
-        let mut text = *b"req_00000000000000000000000000";
-        let ulid: &mut [u8; ulid::ULID_LEN] = (&mut text[4..]).try_into().ok()?;
-        ulid::Ulid::new().array_to_str(ulid);
-        HeaderValue::from_bytes(&text).ok().map(RequestId::new)
-    }
 }

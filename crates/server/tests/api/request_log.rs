@@ -387,6 +387,41 @@ async fn sigterm_under_load_loses_no_answered_request() {
     );
 }
 
+/// The request id is the log's key: one a caller chose could repeat (and
+/// fail the batch of records written with it) or break the `req_` form.
+#[tokio::test]
+async fn a_request_id_the_caller_sends_is_replaced_and_every_call_still_logged() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let key = app.create_key(&owner, json!({ "name": "chosen id" })).await;
+    let mut answered = Vec::new();
+    for _ in 0..3 {
+        let response = app
+            .client
+            .get(format!("{}/v1/keys", app.address))
+            .bearer_auth(&key.secret)
+            .header("X-Request-Id", "mine")
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 200);
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(id.starts_with("req_"), "{id}");
+        answered.push(id);
+    }
+    let other = app.create_key(&owner, json!({ "name": "bystander" })).await;
+    app.list_keys_with(&other.secret).await;
+    let page = log_with(&app, &owner, &format!("key_id={}", key.key.id), 3).await;
+    let mut logged: Vec<String> = page.data.iter().map(|entry| entry.id.clone()).collect();
+    logged.sort();
+    answered.sort();
+    assert_eq!(logged, answered);
+    log_with(&app, &owner, &format!("key_id={}", other.key.id), 1).await;
+}
+
 #[tokio::test]
 async fn one_record_is_read_by_its_request_id() {
     let (app, _data) = spawn_app().await;
