@@ -8,6 +8,7 @@ use crate::demo::{self, DemoSummary};
 use crate::http::{self, ApiContext};
 use crate::service::Services;
 use crate::store::Store;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
@@ -187,7 +188,13 @@ fn serve_on_this_thread(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = TcpListener::from_std(listener)?;
+        // Answers go out as written (what nginx's `tcp_nodelay on` does for
+        // keep-alive connections), not held back behind an unacknowledged one.
+        let listener = TcpListener::from_std(listener)?.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
