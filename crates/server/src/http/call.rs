@@ -22,17 +22,10 @@ use std::time::Instant;
 #[derive(Default)]
 struct Learned {
     decision: Option<Decision>,
-    key: Option<KeyNote>,
+    key: Option<AuthenticatedKey>,
     /// The call a verify request describes (method, endpoint, the status
     /// it would get), logged instead of the verify call itself.
     described: Option<(String, String, u16)>,
-}
-
-/// What the log needs of the calling key (its scopes are not logged).
-struct KeyNote {
-    id: String,
-    workspace_id: String,
-    project_id: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -49,12 +42,8 @@ impl CallSlot {
     }
 
     pub fn key(&self, key: &AuthenticatedKey) {
-        let note = KeyNote {
-            id: key.id.clone(),
-            workspace_id: key.workspace_id.clone(),
-            project_id: key.project_id.clone(),
-        };
-        self.with(|learned| learned.key = Some(note));
+        let key = key.clone();
+        self.with(|learned| learned.key = Some(key));
     }
 
     pub fn decision(&self, decision: Decision) {
@@ -215,7 +204,7 @@ struct Call<'a> {
 impl Call<'_> {
     fn record(
         &self,
-        key: KeyNote,
+        key: AuthenticatedKey,
         described: Option<(String, String, u16)>,
         status: StatusCode,
     ) -> RequestRecord {
@@ -233,9 +222,9 @@ impl Call<'_> {
                 .request_id
                 .to_str()
                 .map_or_else(|_| format!("req_{}", ulid::Ulid::new()), str::to_owned),
-            workspace_id: key.workspace_id,
-            key_id: Some(key.id),
-            project_id: key.project_id,
+            workspace_id: key.workspace_id.clone(),
+            key_id: Some(key.id.clone()),
+            project_id: key.project_id.clone(),
             occurred_at: chrono::Utc::now().timestamp_millis(),
             resource_id: resource_id_of(&endpoint),
             method,

@@ -135,9 +135,9 @@ async fn delete(
 async fn calling_key(caller: Caller) -> Result<Json<Response<CallingKey>>> {
     match caller {
         Caller::Key(key) => Ok(Json(Response::new(CallingKey {
-            id: key.id,
-            project_id: key.project_id,
-            scopes: key.scopes,
+            id: key.id.clone(),
+            project_id: key.project_id.clone(),
+            scopes: key.scopes.clone(),
             plan: key.plan,
         }))),
         Caller::Console(_) => Err(AccessError::MissingKey.into()),
@@ -230,8 +230,8 @@ async fn verify(
                 valid: code == "VALID",
                 code: code.to_owned(),
                 message,
-                key_id: Some(key.id),
-                scopes: Some(key.scopes),
+                key_id: Some(key.id.clone()),
+                scopes: Some(key.scopes.clone()),
                 rate_limit: Some(RateLimitState {
                     window: decision.window,
                     limit: decision.limit,

@@ -8,7 +8,7 @@ use crate::secrets;
 use crate::store::{self, keys, sessions};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
-use keyscope_model::{KeySecret, Plan, PlanLimits, Role, Scope, ScopeSet, SecretFormatError};
+use keyscope_model::{KeySecret, Plan, Role, Scope, ScopeSet, SecretFormatError};
 use sha2::{Digest, Sha256};
 
 /// Why a caller was refused. Each has its own error code and a message that
@@ -38,17 +38,18 @@ pub enum AccessError {
     UnknownProjectKey,
 }
 
-/// A key that passed authentication.
+/// A key that passed authentication: its cached entry, shared rather than
+/// copied (a call reads the key's id, scopes and limits several times over
+/// and changes none of them).
 #[derive(Debug, Clone)]
-pub struct AuthenticatedKey {
-    pub id: String,
-    pub workspace_id: String,
-    pub project_id: Option<String>,
-    pub scopes: ScopeSet,
-    /// The key's own plan, else its workspace's.
-    pub plan: Plan,
-    /// The plan's limits with the key's own rate, if it has one.
-    pub limits: PlanLimits,
+pub struct AuthenticatedKey(std::sync::Arc<CachedKey>);
+
+impl std::ops::Deref for AuthenticatedKey {
+    type Target = CachedKey;
+
+    fn deref(&self) -> &CachedKey {
+        &self.0
+    }
 }
 
 impl AuthenticatedKey {
@@ -157,14 +158,7 @@ pub async fn authenticate_key(
         .into());
     }
     services.last_used.record(&key.id, now_millis);
-    Ok(AuthenticatedKey {
-        id: key.id.clone(),
-        workspace_id: key.workspace_id.clone(),
-        project_id: key.project_id.clone(),
-        scopes: key.scopes.clone(),
-        plan: key.plan,
-        limits: key.limits,
-    })
+    Ok(AuthenticatedKey(key))
 }
 
 fn cached_key(row: keys::CredentialRow) -> anyhow::Result<CachedKey> {

@@ -27,7 +27,9 @@ pub struct CachedKey {
     pub workspace_id: String,
     pub project_id: Option<String>,
     pub scopes: ScopeSet,
+    /// The key's own plan, else its workspace's.
     pub plan: Plan,
+    /// The plan's limits with the key's own rate, if it has one.
     pub limits: PlanLimits,
     pub enabled: bool,
     pub expires_at: Option<i64>,
