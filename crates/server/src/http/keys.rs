@@ -20,13 +20,13 @@ use keyscope_model::{
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
-        .route("/keys", get(list).post(create))
-        .route("/keys/verify", post(verify))
-        .route("/key", get(calling_key))
-        .route("/keys/{id}", get(read).patch(update).delete(delete))
-        .route("/keys/{id}/rotate", post(rotate))
-        .route("/keys/{id}/revoke", post(revoke))
-        .route("/keys/{id}/quota", get(quota))
+        .route("/v1/keys", get(list).post(create))
+        .route("/v1/keys/verify", post(verify))
+        .route("/v1/key", get(calling_key))
+        .route("/v1/keys/{id}", get(read).patch(update).delete(delete))
+        .route("/v1/keys/{id}/rotate", post(rotate))
+        .route("/v1/keys/{id}/revoke", post(revoke))
+        .route("/v1/keys/{id}/quota", get(quota))
 }
 
 async fn list(

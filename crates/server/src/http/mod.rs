@@ -20,7 +20,7 @@ mod users;
 use crate::service::Services;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use std::path::Path;
 use tower::ServiceBuilder;
@@ -84,13 +84,17 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn router(context: ApiContext, web_dir: &Path) -> Router {
+    // The API's routes carry their `/v1` rather than being nested under it:
+    // a nested router strips the prefix from every call's URI and routes
+    // it a second time.
     let api = Router::new()
         .merge(keys::router())
         .merge(projects::router())
         .merge(requests::router())
         .merge(session::router())
         .merge(users::router())
-        .fallback(error::unknown_route)
+        .route("/v1", any(error::unknown_route))
+        .route("/v1/{*unknown}", any(error::unknown_route))
         .method_not_allowed_fallback(error::method_not_allowed);
     // The app's wasm, JS, CSS and the vendored ECharts shrink to about a
     // third with gzip. Compressed per response rather than precompressed:
@@ -103,7 +107,7 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(requests::metrics))
         .merge(gateway::router())
-        .nest("/v1", api)
+        .merge(api)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(call::CallLayer::new(context.clone()))

@@ -17,11 +17,11 @@ use serde::Serialize;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
-        .route("/projects", get(list).post(create))
-        .route("/projects/{id}", axum::routing::patch(update))
-        .route("/projects/{id}/credentials", get(credentials))
-        .route("/projects/{id}/credentials/regenerate", post(regenerate))
-        .route("/projects/{id}/quota", get(quota))
+        .route("/v1/projects", get(list).post(create))
+        .route("/v1/projects/{id}", axum::routing::patch(update))
+        .route("/v1/projects/{id}/credentials", get(credentials))
+        .route("/v1/projects/{id}/credentials/regenerate", post(regenerate))
+        .route("/v1/projects/{id}/quota", get(quota))
 }
 
 async fn list(

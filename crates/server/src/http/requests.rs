@@ -15,11 +15,11 @@ use std::sync::atomic::Ordering;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
-        .route("/requests", get(log))
-        .route("/requests/export", get(super::export::export))
-        .route("/requests/live", get(super::live::live))
-        .route("/requests/{id}", get(one))
-        .route("/usage", get(usage))
+        .route("/v1/requests", get(log))
+        .route("/v1/requests/export", get(super::export::export))
+        .route("/v1/requests/live", get(super::live::live))
+        .route("/v1/requests/{id}", get(one))
+        .route("/v1/usage", get(usage))
 }
 
 async fn log(

@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
-        .route("/session", post(sign_in).delete(sign_out))
-        .route("/me", get(me))
+        .route("/v1/session", post(sign_in).delete(sign_out))
+        .route("/v1/me", get(me))
 }
 
 async fn sign_in(

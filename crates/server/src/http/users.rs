@@ -14,7 +14,7 @@ use keyscope_model::{Permission, Response, Scope};
 use serde::Serialize;
 
 pub fn router() -> Router<ApiContext> {
-    Router::new().route("/users", get(list).post(add))
+    Router::new().route("/v1/users", get(list).post(add))
 }
 
 async fn list(

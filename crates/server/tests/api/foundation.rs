@@ -153,14 +153,20 @@ async fn client_routes_fall_back_to_the_web_app() {
 #[tokio::test]
 async fn unknown_api_routes_get_a_not_found_envelope() {
     let (app, _data) = spawn_app().await;
-    let (status, error) = error_of(app.get("/v1/no-such-thing").await).await;
+    for path in ["/v1/no-such-thing", "/v1", "/v1/keys/key_1/rotate/again"] {
+        let (status, error) = error_of(app.get(path).await).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(error.code, ErrorCode::NotFound);
+        assert!(error.message.contains(path), "{}", error.message);
+    }
+    let (status, error) = error_of(
+        app.call(As::Anonymous, reqwest::Method::DELETE, "/v1/me", None)
+            .await,
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(error.code, ErrorCode::NotFound);
-    assert!(
-        error.message.contains("/v1/no-such-thing"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("DELETE /v1/me"), "{}", error.message);
 }
 
 #[tokio::test]
