@@ -7,7 +7,7 @@ use super::ApiContext;
 use crate::error::{Error, Result};
 use crate::service::access::AccessError;
 use crate::service::gateway;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
-        .route("/gateway/{api_id}", any(proxy_root))
+        .route("/gateway/{api_id}", any(proxy))
         .route("/gateway/{api_id}/{*path}", any(proxy))
 }
 
@@ -39,31 +39,17 @@ const NOT_FORWARDED: [HeaderName; 10] = [
     HeaderName::from_static("x-api-key"),
 ];
 
-async fn proxy_root(
-    State(context): State<ApiContext>,
-    Path(api_id): Path<String>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    request: Request,
-) -> Result<Response> {
-    forward(context, api_id, String::new(), client, request).await
-}
-
+/// Both gateway routes: the API ID and the path are read from the URI as
+/// the caller wrote it (see [`gateway::split_path`]).
 async fn proxy(
     State(context): State<ApiContext>,
-    Path((api_id, path)): Path<(String, String)>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Result<Response> {
-    forward(context, api_id, path, client, request).await
+    forward(context, client, request).await
 }
 
-async fn forward(
-    context: ApiContext,
-    api_id: String,
-    path: String,
-    client: SocketAddr,
-    request: Request,
-) -> Result<Response> {
+async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> Result<Response> {
     let (mut parts, body) = request.into_parts();
     let forwarded_proto = parts
         .headers
@@ -79,13 +65,14 @@ async fn forward(
     if context.gateway.require_https && forwarded_proto != "https" {
         return Err(Error::HttpsRequired);
     }
-    let path = format!("/{path}");
-    let route = gateway::route(&context.services, &api_id).await?;
+    let incoming_uri = parts.uri.clone();
+    let (api_id, path) = gateway::split_path(incoming_uri.path())?;
+    let route = gateway::route(&context.services, api_id).await?;
     let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
     let method = parts.method.as_str().to_owned();
     let mut upstream = None;
     let key = admit_key(&context, &parts.extensions, presented, |key| {
-        upstream = Some(gateway::authorize(&route, key, &method, &path)?);
+        upstream = Some(gateway::authorize(&route, key, &method, path)?);
         Ok(())
     })
     .await?;
@@ -95,7 +82,7 @@ async fn forward(
         ))
     })?;
 
-    let target = match parts.uri.query() {
+    let target = match incoming_uri.query() {
         Some(query) => format!("{}{path}?{query}", upstream.base_path),
         None => format!("{}{path}", upstream.base_path),
     };

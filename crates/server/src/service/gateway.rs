@@ -33,6 +33,50 @@ pub async fn route(services: &Services, api_id: &str) -> Result<Arc<CachedRoute>
     }
 }
 
+/// The API ID and the upstream path (`/` and the rest) of a gateway URI path
+/// (`/gateway/{api_id}/rest`), as the caller wrote them: a proxy passes the
+/// path on untouched, since decoding it would turn `%2F` into a separator
+/// and make `%20` an invalid URI. The scope check then sees the same first
+/// segment the upstream does.
+///
+/// Dot segments (`.`, `..`, also written `%2e`) are refused: an upstream
+/// that resolves `/things/../admin` would otherwise be reached with a
+/// scope for `things`.
+pub fn split_path(uri_path: &str) -> Result<(&str, &str)> {
+    let rest = uri_path.strip_prefix("/gateway/").unwrap_or_default();
+    let (api_id, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None => (rest, ""),
+    };
+    if path.split('/').any(is_dot_segment) {
+        return Err(Error::Validation(FieldError::new(
+            "path",
+            "a gateway path may not contain `.` or `..` segments",
+        )));
+    }
+    Ok((api_id, if path.is_empty() { "/" } else { path }))
+}
+
+/// `.` or `..`, each dot written as itself or as `%2e` (any case).
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while let Some(&first) = rest.first() {
+        if first == b'.' {
+            rest = &rest[1..];
+        } else if rest
+            .get(..3)
+            .is_some_and(|escape| escape.eq_ignore_ascii_case(b"%2e"))
+        {
+            rest = &rest[3..];
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots == 1 || dots == 2
+}
+
 /// The upstream, if the key may call this project with this method on this
 /// path: a key of the project (or workspace-wide) with the method's scope on
 /// the path's resource.
@@ -122,6 +166,37 @@ pub fn parse_upstream_url(text: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gateway_paths_are_split_as_written() {
+        for (uri_path, api_id, path) in [
+            ("/gateway/api_1", "api_1", "/"),
+            ("/gateway/api_1/", "api_1", "/"),
+            ("/gateway/api_1/things/7", "api_1", "/things/7"),
+            (
+                "/gateway/api_1/a%20b/dir%2Fname",
+                "api_1",
+                "/a%20b/dir%2Fname",
+            ),
+            ("/gateway/api_1/v1.2/file.txt", "api_1", "/v1.2/file.txt"),
+            ("/gateway/api_1/.../%2e%2e%2e", "api_1", "/.../%2e%2e%2e"),
+        ] {
+            assert_eq!(
+                split_path(uri_path).ok(),
+                Some((api_id, path)),
+                "{uri_path}"
+            );
+        }
+        for dots in [
+            "/gateway/api_1/things/../admin",
+            "/gateway/api_1/./things",
+            "/gateway/api_1/things/%2E%2e/admin",
+            "/gateway/api_1/..",
+            "/gateway/api_1/%2e",
+        ] {
+            assert!(split_path(dots).is_err(), "{dots}");
+        }
+    }
 
     #[test]
     fn upstream_urls_are_plain_http_bases() {

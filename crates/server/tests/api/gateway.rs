@@ -156,6 +156,55 @@ async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
     );
 }
 
+/// A proxy passes the path on as the caller wrote it: decoded, `a%20b`
+/// would not be a valid URI and `%2F` would become a path separator.
+#[tokio::test]
+async fn encoded_paths_reach_the_upstream_as_sent() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    for (path, forwarded) in [
+        ("/files/a%20b?q=%C3%A9", "/api/files/a%20b"),
+        ("/files/dir%2Fname", "/api/files/dir%2Fname"),
+        ("/files/caf%C3%A9/", "/api/files/caf%C3%A9/"),
+    ] {
+        let response = app
+            .client
+            .get(gateway.url(&app, path))
+            .header("x-api-key", &gateway.reader)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{path}");
+        let seen: Value = response.json().await.expect("echo");
+        assert_eq!(seen["path"], forwarded, "{path}");
+    }
+}
+
+/// Written on a raw socket: HTTP clients resolve `..` before sending.
+#[tokio::test]
+async fn dot_segments_are_refused_before_the_upstream() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    for path in ["/things/../teapot", "/things/%2E%2e/teapot", "/./teapot"] {
+        let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+            .await
+            .expect("connected");
+        let request = format!(
+            "GET /gateway/{}{path} HTTP/1.1\r\nHost: test\r\nx-api-key: {}\r\nConnection: close\r\n\r\n",
+            gateway.credentials.api_id, gateway.reader
+        );
+        stream.write_all(request.as_bytes()).await.expect("sent");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("answer");
+        assert!(answer.starts_with("HTTP/1.1 400"), "{path}: {answer}");
+        assert!(answer.contains("\"field\":\"path\""), "{path}: {answer}");
+        assert!(!answer.contains("short and stout"), "{path}: {answer}");
+    }
+}
+
 #[tokio::test]
 async fn upstream_answers_come_back_as_they_are_minus_hop_by_hop_headers() {
     let (app, _data) = spawn_app().await;
