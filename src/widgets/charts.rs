@@ -124,20 +124,9 @@ pub fn DonutChart(
             .collect_view()
     };
     view! {
-        <figure class="ks-chart ks-chart--donut" data-slices=slices_json data-ready=move || chart.ready.get().then_some("true")>
-            <figcaption class="ks-chart__title">{label}</figcaption>
-            <div class="ks-chart__canvas" node_ref=container role="img" aria-label=label></div>
-            <Show when=is_empty>
-                <p class="ks-chart__empty">"No requests in this range"</p>
-            </Show>
-            <div class=move || table_class(chart.failed.get())>
-            <table class="ks-chart__table">
-                <caption>{label}</caption>
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Requests"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-            </div>
-        </figure>
+        <ChartFigure kind="donut" label=label container=container chart=chart first_column="Name" empty=Signal::derive(is_empty) {..} data-slices=slices_json>
+            {rows}
+        </ChartFigure>
     }
 }
 
@@ -192,14 +181,44 @@ pub fn DailyBarChart(
         })
     };
     view! {
-        <figure class="ks-chart ks-chart--bars" data-series=series_json data-ready=move || chart.ready.get().then_some("true")>
+        <ChartFigure kind="bars" label=label container=container chart=chart first_column="Period" {..} data-series=series_json>
+            {rows}
+        </ChartFigure>
+    }
+}
+
+/// What both charts draw around their canvas: the title, a note when there
+/// is nothing to draw, and the numbers as a table (for screen readers, and
+/// in the chart's place when ECharts is missing). Each chart spreads its
+/// data attribute (`data-slices`, `data-series`) onto the figure.
+#[component]
+fn ChartFigure(
+    /// `donut` or `bars`: the figure's modifier class.
+    kind: &'static str,
+    label: Signal<String>,
+    container: NodeRef<html::Div>,
+    chart: ChartState,
+    /// The heading of the table's first column.
+    first_column: &'static str,
+    /// When true, the "No requests in this range" note shows.
+    #[prop(optional)]
+    empty: Option<Signal<bool>>,
+    /// The table's rows.
+    children: Children,
+) -> impl IntoView {
+    let empty = empty.unwrap_or_else(|| Signal::stored(false));
+    view! {
+        <figure class=format!("ks-chart ks-chart--{kind}") data-ready=move || chart.ready.get().then_some("true")>
             <figcaption class="ks-chart__title">{label}</figcaption>
             <div class="ks-chart__canvas" node_ref=container role="img" aria-label=label></div>
+            <Show when=move || empty.get()>
+                <p class="ks-chart__empty">"No requests in this range"</p>
+            </Show>
             <div class=move || table_class(chart.failed.get())>
             <table class="ks-chart__table">
                 <caption>{label}</caption>
-                <thead><tr><th scope="col">"Period"</th><th scope="col">"Requests"</th></tr></thead>
-                <tbody>{rows}</tbody>
+                <thead><tr><th scope="col">{first_column}</th><th scope="col">"Requests"</th></tr></thead>
+                <tbody>{children()}</tbody>
             </table>
             </div>
         </figure>
