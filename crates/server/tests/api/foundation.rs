@@ -1,4 +1,6 @@
-use crate::helpers::{error_of, spawn_app, spawn_demo_app, spawn_with, As, SpawnOptions};
+use crate::helpers::{
+    error_of, request_id_of, spawn_app, spawn_demo_app, spawn_with, As, SpawnOptions,
+};
 use keyscope_model::ErrorCode;
 
 #[tokio::test]
@@ -6,10 +8,7 @@ async fn health_check_answers_ok_with_a_request_id() {
     let (app, _data) = spawn_app().await;
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let request_id = request_id_of(&response);
     assert!(request_id.starts_with("req_"), "{request_id}");
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["status"], "ok");

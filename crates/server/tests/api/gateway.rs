@@ -2,7 +2,9 @@
 //! forwarded and what is not, scopes by method, streaming both ways, and a
 //! slow, a failing and a plain-HTTP case.
 
-use crate::helpers::{error_of, spawn_app, spawn_with, As, ConsoleUser, SpawnOptions, TestApp};
+use crate::helpers::{
+    error_of, request_id_of, spawn_app, spawn_with, As, ConsoleUser, SpawnOptions, TestApp,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request};
 use axum::http::HeaderMap;
@@ -126,10 +128,7 @@ async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 200);
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let request_id = request_id_of(&response);
     assert_eq!(response.headers()["x-ratelimit-limit"], "300");
     let seen: Value = response.json().await.expect("echo");
     assert_eq!(seen["method"], "GET");

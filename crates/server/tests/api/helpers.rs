@@ -107,6 +107,14 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
     }
 }
 
+/// The `X-Request-Id` an answer carries: the id the request log shows.
+pub fn request_id_of(response: &reqwest::Response) -> String {
+    response.headers()["x-request-id"]
+        .to_str()
+        .expect("an ASCII request id")
+        .to_owned()
+}
+
 /// Who makes a call: nobody, a signed-in console user, or an API key.
 #[derive(Clone, Copy)]
 pub enum As<'a> {

@@ -1,7 +1,9 @@
 //! The request log over real HTTP: every key call recorded, filters exact,
 //! cursor pages stable while records arrive, nothing lost at shutdown.
 
-use crate::helpers::{error_of, spawn_app, spawn_demo_app, As, ConsoleUser, TestApp};
+use crate::helpers::{
+    error_of, request_id_of, spawn_app, spawn_demo_app, As, ConsoleUser, TestApp,
+};
 use keyscope_model::requests::LogTotal;
 use keyscope_model::{ErrorCode, LogPage, Outcome};
 use reqwest::Method;
@@ -42,10 +44,7 @@ async fn every_key_call_is_recorded_with_its_outcome() {
         .create_key(&owner, json!({ "name": "logged", "scopes": ["read"] }))
         .await;
     let listed = app.list_keys_with(&key.secret).await;
-    let listed_id = listed.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let listed_id = request_id_of(&listed);
     let refused = app
         .call(
             As::Key(&key.secret),
@@ -405,10 +404,7 @@ async fn a_request_id_the_caller_sends_is_replaced_and_every_call_still_logged()
             .await
             .expect("answered");
         assert_eq!(response.status(), 200);
-        let id = response.headers()["x-request-id"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
+        let id = request_id_of(&response);
         assert!(id.starts_with("req_"), "{id}");
         answered.push(id);
     }
@@ -428,10 +424,7 @@ async fn one_record_is_read_by_its_request_id() {
     let owner = app.owner().await;
     let key = app.create_key(&owner, json!({ "name": "single" })).await;
     let response = app.list_keys_with(&key.secret).await;
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let request_id = request_id_of(&response);
     log_with(&app, &owner, &format!("key_id={}", key.key.id), 1).await;
     let found: Value = app
         .call(
@@ -573,10 +566,7 @@ async fn live_mode_shows_a_new_request_within_two_seconds() {
     // The subscription is live once the answer's headers are here.
     app.list_keys_with(&other.secret).await;
     let called = app.list_keys_with(&key.secret).await;
-    let request_id = called.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let request_id = request_id_of(&called);
 
     let mut received = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
