@@ -9,6 +9,7 @@ use crate::http::{self, ApiContext};
 use crate::service::Services;
 use crate::store::Store;
 use axum::serve::ListenerExt;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
@@ -110,40 +111,59 @@ impl Application {
             stopped(),
         ));
         let (stop_serving, serving_stop) = tokio::sync::watch::channel(());
-        let workers = self
-            .listeners
-            .into_iter()
-            .enumerate()
-            .map(|(index, listener)| {
-                let router = self.router.clone();
-                let mut stop = serving_stop.clone();
-                let (finished, worker_finished) = tokio::sync::oneshot::channel();
-                std::thread::Builder::new()
-                    .name(format!("keyscope-http-{index}"))
-                    .spawn(move || {
-                        let served = serve_on_this_thread(listener, router, async move {
-                            let _ = stop.changed().await;
-                        });
-                        let _ = finished.send(served);
-                    })?;
-                Ok(worker_finished)
-            })
-            .collect::<std::io::Result<Vec<_>>>()?;
-        shutdown.await;
-        let _ = stop_serving.send(());
-        for worker in workers {
-            worker
-                .await
-                .map_err(|_| anyhow::anyhow!("an HTTP worker thread panicked"))??;
+        let mut workers = FuturesUnordered::new();
+        let mut outcome = Ok(());
+        for (index, listener) in self.listeners.into_iter().enumerate() {
+            let router = self.router.clone();
+            let mut stop = serving_stop.clone();
+            let (finished, worker_finished) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name(format!("keyscope-http-{index}"))
+                .spawn(move || {
+                    let served = serve_on_this_thread(listener, router, async move {
+                        let _ = stop.changed().await;
+                    });
+                    let _ = finished.send(served);
+                });
+            match spawned {
+                Ok(_) => workers.push(worker_finished),
+                Err(error) => {
+                    outcome = Err(error.into());
+                    break;
+                }
+            }
         }
+        // A worker that ends before the shutdown (it failed, or panicked)
+        // stops the others too, rather than leaving its share of the
+        // connections unanswered.
+        if outcome.is_ok() {
+            tokio::select! {
+                () = shutdown => {}
+                Some(ended) = workers.next() => {
+                    outcome = worker_outcome(ended)
+                        .and(Err(anyhow::anyhow!("an HTTP worker stopped serving")));
+                }
+            }
+        }
+        let _ = stop_serving.send(());
+        while let Some(ended) = workers.next().await {
+            outcome = outcome.and(worker_outcome(ended));
+        }
+        // The writers drain what was answered, whatever ended the serving.
         let _ = stop_writers.send(());
         last_used_writer.await?;
         counter_writer.await?;
         record_writer.await?;
         retention.await?;
         self.services.store.close().await;
-        Ok(())
+        outcome
     }
+}
+
+fn worker_outcome(
+    ended: Result<anyhow::Result<()>, tokio::sync::oneshot::error::RecvError>,
+) -> anyhow::Result<()> {
+    ended.map_err(|_| anyhow::anyhow!("an HTTP worker thread panicked"))?
 }
 
 /// `count` listening sockets on one address (port 0: the port the first one
