@@ -6,6 +6,8 @@
 #     (1 worker process, the issue's baseline; and, since keyscope runs one
 #     worker thread per core, also nginx with 2 worker processes)
 # Load: wrk (Debian), 2 threads, 64 connections, DURATION seconds per target.
+# Beside throughput and latency, each target's server CPU per request (from
+# /proc/PID/stat): steadier than throughput on a shared machine.
 # ROUNDS=n measures every target n times, interleaved, and reports medians.
 # KEYSCOPE_BIN=path measures another keyscope binary (an older build, for A/B).
 # Usage: scripts/bench/gateway.sh            (prints a Markdown table)
@@ -26,7 +28,9 @@ cargo build --quiet --profile server -p keyscope-server --bin keyscope --example
 
 KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104
 "$TARGET_DIR/server/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
+TARGETS_PID=$!
 RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/server/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
+KEYSCOPE_PID=$!
 nginx_conf() { # workers listen-address name
   cat <<NGINX
 worker_processes $1;
@@ -47,6 +51,7 @@ nginx_conf 1 "$NGINX" nginx >"$WORK/nginx.conf"
 nginx_conf 2 "$NGINX2" nginx2 >"$WORK/nginx2.conf"
 nginx -c "$WORK/nginx.conf"
 nginx -c "$WORK/nginx2.conf"
+nginx_workers() { pgrep -P "$(cat "$WORK/$1.pid")" | tr '\n' ' '; }
 for _ in $(seq 50); do grep -q "listening on" "$WORK/keyscope.out" 2>/dev/null && break; sleep 0.2; done
 
 # Set up through the public API: sign in, a project with the upstream, a key
@@ -62,19 +67,37 @@ api_id=$(echo "$project" | python3 -c 'import json,sys; print(json.load(sys.stdi
 api -X PATCH "http://$KEYSCOPE/v1/projects/$project_id" -d "{\"upstream_url\":\"http://$UPSTREAM\"}" >/dev/null
 key=$(api -X POST "http://$KEYSCOPE/v1/keys" -d "{\"name\":\"bench\",\"scopes\":[\"admin\"],\"plan\":\"enterprise\",\"rate_limit_per_minute\":100000000}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])')
 
-# wrk's "Requests/sec" and the 50% and 99% latencies, in microseconds.
-measure() {
-  local out
+# CPU time (user + system, all threads) the given processes have used, in
+# clock ticks: /proc/PID/stat fields 14 and 15.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+# wrk's "Requests/sec", the 50% and 99% latencies in microseconds, and the
+# CPU microseconds the serving processes spent per request: the ratio that
+# load beside the benchmark disturbs least.
+measure() { # "serving PIDs" wrk arguments…
+  local pids=$1 out before after
+  shift
+  before=$(cpu_ticks $pids)
   out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$@")
+  after=$(cpu_ticks $pids)
   echo "$out" | grep -q "Non-2xx" && { echo "non-2xx answers from $*" >&2; echo "$out" >&2; exit 1; }
-  python3 - "$out" <<'PY'
+  python3 - "$out" "$((after - before))" "$TICKS_PER_SECOND" <<'PY'
 import re, sys
-out = sys.argv[1]
+out, ticks, per_second = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def micros(label):
     value, unit = re.search(r"^\s+%s\s+([\d.]+)(us|ms|s)\s*$" % label, out, re.M).groups()
     return float(value) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
+requests = int(re.search(r"(\d+) requests in", out).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-print(f"{rps:.0f} {micros('50%'):.0f} {micros('99%'):.0f}")
+cpu = ticks / per_second * 1e6 / requests
+print(f"{rps:.0f} {micros('50%'):.0f} {micros('99%'):.0f} {cpu:.1f}")
 PY
 }
 
@@ -82,12 +105,12 @@ PY
 targets=(fixed verify direct nginx nginx2 gateway)
 declare -A results
 for _ in $(seq "$ROUNDS"); do
-  results[fixed]+="$(measure "http://$FIXED/fixed");"
-  results[verify]+="$(measure -H "Authorization: Bearer $key" "http://$KEYSCOPE/v1/key");"
-  results[direct]+="$(measure "http://$UPSTREAM/items/1");"
-  results[nginx]+="$(measure "http://$NGINX/items/1");"
-  results[nginx2]+="$(measure "http://$NGINX2/items/1");"
-  results[gateway]+="$(measure -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1");"
+  results[fixed]+="$(measure "$TARGETS_PID" "http://$FIXED/fixed");"
+  results[verify]+="$(measure "$KEYSCOPE_PID" -H "Authorization: Bearer $key" "http://$KEYSCOPE/v1/key");"
+  results[direct]+="$(measure "$TARGETS_PID" "http://$UPSTREAM/items/1");"
+  results[nginx]+="$(measure "$(nginx_workers nginx)" "http://$NGINX/items/1");"
+  results[nginx2]+="$(measure "$(nginx_workers nginx2)" "http://$NGINX2/items/1");"
+  results[gateway]+="$(measure "$KEYSCOPE_PID" -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1");"
 done
 
 python3 - "$ROUNDS" <<PY
@@ -95,21 +118,25 @@ import statistics, sys
 raw = {$(for target in "${targets[@]}"; do printf '"%s": "%s", ' "$target" "${results[$target]}"; done)}
 def median(target):
     runs = [tuple(map(float, run.split())) for run in raw[target].split(";") if run.strip()]
-    return tuple(statistics.median(run[i] for run in runs) for i in range(3))
+    return tuple(statistics.median(run[i] for run in runs) for i in range(4))
 fixed, verify, direct, nginx, nginx2, gateway = (median(t) for t in ("fixed", "verify", "direct", "nginx", "nginx2", "gateway"))
 rounds = int(sys.argv[1])
 if rounds > 1:
     print(f"Medians of {rounds} rounds.\n")
 def row(label, m, note):
-    print(f"| {label} | {m[0]:.0f} | {m[1]:.0f} µs | {m[2]:.0f} µs | {note} |")
+    print(f"| {label} | {m[0]:.0f} | {m[1]:.0f} µs | {m[2]:.0f} µs | {m[3]:.1f} µs | {note} |")
 def added(m):
     return f"adds p50 {m[1]-direct[1]:+.0f} µs, p99 {m[2]-direct[2]:+.0f} µs"
-print("| measurement | requests/s | p50 | p99 | ratio / added latency |")
-print("| --- | ---: | ---: | ---: | --- |")
+print("| measurement | requests/s | p50 | p99 | server CPU a request | ratio / added latency |")
+print("| --- | ---: | ---: | ---: | ---: | --- |")
 row("bare axum, fixed JSON (baseline)", fixed, "1.00")
-row("key verification, GET /v1/key", verify, f"**{verify[0] / fixed[0]:.2f}** of baseline (aim ≥ 0.80)")
+row("key verification, GET /v1/key", verify, f"**{verify[0] / fixed[0]:.2f}** of baseline (aim ≥ 0.80); {verify[3] / fixed[3]:.1f}× its CPU a request")
 row("upstream direct", direct, "–")
 row("nginx → upstream, 1 worker (baseline)", nginx, added(nginx))
 row("nginx → upstream, 2 workers", nginx2, added(nginx2))
-row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers'); {added(gateway)}")
+row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers'); {added(gateway)}; {gateway[3] / nginx[3]:.1f}× nginx's CPU a request")
+print()
+print("Server CPU a request: user and system time of the serving processes (all")
+print("threads; keyscope's log writer included, the upstream not) over the wrk run,")
+print("divided by the requests answered.")
 PY
