@@ -69,10 +69,10 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
     let (api_id, path) = gateway::split_path(incoming_uri.path())?;
     let route = gateway::route(&context.services, api_id).await?;
     let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
-    let method = parts.method.as_str().to_owned();
+    let method = parts.method.as_str();
     let mut upstream = None;
     let key = admit_key(&context, &parts.extensions, presented, |key| {
-        upstream = Some(gateway::authorize(&route, key, &method, path)?);
+        upstream = Some(gateway::authorize(&route, key, method, path)?);
         Ok(())
     })
     .await?;
