@@ -5,8 +5,8 @@
 //! refused by all of them at once and counting stays exact under any
 //! concurrency. Counts live in memory and are written to the store about
 //! once a second and at shutdown; a crash loses at most that last second.
-//! The limiter sits behind [`RateLimiter`] so a shared store (Redis) can
-//! replace it when several servers share keys.
+//! Several servers sharing keys would need a shared store (Redis) in place
+//! of this type's memory.
 
 use crate::store::{self, counters, Store};
 use chrono::{DateTime, Utc};
@@ -16,7 +16,6 @@ use keyscope_model::Plan;
 use keyscope_model::{LimitWindow, PlanLimits};
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 
 /// The verdict on one request, with what the rate-limit headers report.
@@ -58,18 +57,6 @@ impl Policies {
         .into_iter()
         .flatten()
     }
-}
-
-pub type DecisionFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Decision>> + Send + 'a>>;
-
-pub trait RateLimiter: Send + Sync {
-    /// Admits (and counts) or refuses one request by `key_id`.
-    fn decide<'a>(
-        &'a self,
-        key_id: &'a str,
-        limits: PlanLimits,
-        now: DateTime<Utc>,
-    ) -> DecisionFuture<'a>;
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -384,17 +371,6 @@ impl InMemoryRateLimiter {
             retry_after_seconds: None,
             policies,
         })
-    }
-}
-
-impl RateLimiter for InMemoryRateLimiter {
-    fn decide<'a>(
-        &'a self,
-        key_id: &'a str,
-        limits: PlanLimits,
-        now: DateTime<Utc>,
-    ) -> DecisionFuture<'a> {
-        Box::pin(self.admit(key_id, limits, now))
     }
 }
 
