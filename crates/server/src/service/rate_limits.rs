@@ -284,16 +284,7 @@ impl InMemoryRateLimiter {
                 ceil_seconds(arrival - tolerance - now_nanos),
             ));
         }
-        let windows = [
-            (LimitWindow::Day, limits.per_day, state.day.count, day_end),
-            (
-                LimitWindow::Period,
-                limits.per_period,
-                state.period.count,
-                period_end,
-            ),
-        ];
-        for (window, quota, used, end) in windows {
+        for (window, quota, used, end) in quota_windows(limits, state, day_end, period_end) {
             if quota.is_some_and(|quota| used >= quota) {
                 refusals.push((
                     window,
@@ -341,15 +332,7 @@ impl InMemoryRateLimiter {
             minute_remaining,
             nanos_to_time(next_arrival),
         );
-        for (window, quota, used, end) in [
-            (LimitWindow::Day, limits.per_day, state.day.count, day_end),
-            (
-                LimitWindow::Period,
-                limits.per_period,
-                state.period.count,
-                period_end,
-            ),
-        ] {
+        for (window, quota, used, end) in quota_windows(limits, state, day_end, period_end) {
             if let Some(quota) = quota {
                 let remaining = quota.saturating_sub(used);
                 if remaining < report.2 {
@@ -372,6 +355,25 @@ impl InMemoryRateLimiter {
             policies,
         })
     }
+}
+
+/// The day and billing-period windows: each one's quota (`None`:
+/// unlimited), the requests counted in it so far, and when it ends.
+fn quota_windows(
+    limits: PlanLimits,
+    state: &KeyState,
+    day_end: DateTime<Utc>,
+    period_end: DateTime<Utc>,
+) -> [(LimitWindow, Option<u64>, u64, DateTime<Utc>); 2] {
+    [
+        (LimitWindow::Day, limits.per_day, state.day.count, day_end),
+        (
+            LimitWindow::Period,
+            limits.per_period,
+            state.period.count,
+            period_end,
+        ),
+    ]
 }
 
 fn window_starts(now: DateTime<Utc>) -> (i64, i64) {
