@@ -9,6 +9,14 @@ const dashboard = '[data-testid="usage-dashboard"]';
 
 // Waits until the dashboard shows a summary for the range in the URL and all
 // three charts have drawn it; `from` / `notFrom` pin which summary it is.
+// Signs in from the keys list and answers the id of the newest key.
+async function signInForNewestKey(page, server) {
+  await page.goto(`${server.address}/keys`);
+  await signIn(page, server);
+  await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
+  return page.evaluate(async () => (await (await fetch('/v1/keys?limit=20')).json()).data[0].id);
+}
+
 async function dashboardReady(page, { from, notFrom } = {}) {
   await page.waitForFunction(([from, notFrom]) => {
     const { dataset } = document.querySelector('[data-testid="usage-dashboard"]') ?? {};
@@ -167,10 +175,7 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
 
   test("a key's log below its dashboard keeps its own filter in the URL beside the range", async () => {
     const { page, problems, close } = await openPage(suite.browser);
-    await page.goto(`${suite.server.address}/keys`);
-    await signIn(page, suite.server);
-    await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
-    const keyId = await page.evaluate(async () => (await (await fetch('/v1/keys?limit=20')).json()).data[0].id);
+    const keyId = await signInForNewestKey(page, suite.server);
     await page.goto(`${suite.server.address}/keys/${keyId}/usage?range=30d`);
     await dashboardReady(page);
     const filters = page.locator('form.ks-log-filters');
@@ -195,10 +200,7 @@ describe('usage dashboards', { timeout: 180_000 }, () => {
 
   test("the log below a key's dashboard lists what its cards count, for each range, until the viewer sets dates", async () => {
     const { page, problems, close } = await openPage(suite.browser);
-    await page.goto(`${suite.server.address}/keys`);
-    await signIn(page, suite.server);
-    await page.locator('[data-testid="keys-table"] tbody tr').first().waitFor();
-    const keyId = await page.evaluate(async () => (await (await fetch('/v1/keys?limit=20')).json()).data[0].id);
+    const keyId = await signInForNewestKey(page, suite.server);
     const log = page.locator('section.ks-log');
     // The log's dates in force once it has loaded them, and the API's total for them.
     const logLoaded = async (from) => {
