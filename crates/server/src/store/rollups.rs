@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 pub const HOUR_MILLIS: i64 = 3_600_000;
 
 /// Whose records, in which hour: the rollups' key less the dimension.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Group<'a> {
     workspace_id: &'a str,
     key_id: &'a str,
@@ -32,10 +32,12 @@ impl Tally {
 
 /// A batch's rollups, counted in memory before they are written: the text
 /// keys borrow the records (no string is copied per record), and each record
-/// finds its group once, then its four values under the group's number.
+/// finds its group once, then its four values under the group's number (its
+/// place in `groups`).
 #[derive(Default)]
 struct Tallies<'a> {
-    groups: FxHashMap<Group<'a>, u32>,
+    groups: Vec<Group<'a>>,
+    group_numbers: FxHashMap<Group<'a>, u32>,
     texts: FxHashMap<(u32, Dimension, &'a str), Tally>,
     status_codes: FxHashMap<(u32, u16), Tally>,
 }
@@ -51,7 +53,13 @@ impl<'a> Tallies<'a> {
                 hour_start: record.occurred_at.div_euclid(HOUR_MILLIS) * HOUR_MILLIS,
             };
             let next = tallies.groups.len() as u32;
-            let group = *tallies.groups.entry(group).or_insert(next);
+            let group = *tallies
+                .group_numbers
+                .entry(group)
+                .or_insert_with_key(|group| {
+                    tallies.groups.push(*group);
+                    next
+                });
             let latency = record.latency_ms;
             for (dimension, value) in [
                 (Dimension::Outcome, record.outcome),
@@ -79,10 +87,6 @@ impl<'a> Tallies<'a> {
 /// path as the records themselves.
 pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -> sqlx::Result<()> {
     let tallies = Tallies::count(records);
-    let mut groups: Vec<Option<&Group>> = vec![None; tallies.groups.len()];
-    for (group, &number) in &tallies.groups {
-        groups[number as usize] = Some(group);
-    }
     let status_codes: Vec<(u32, String, Tally)> = tallies
         .status_codes
         .iter()
@@ -106,9 +110,7 @@ pub async fn add(connection: &mut SqliteConnection, records: &[RequestRecord]) -
                            latency_ms_sum = usage_rollups.latency_ms_sum + excluded.latency_ms_sum",
         )?;
         for (group, dimension, value, tally) in rows {
-            let Some(group) = groups[group as usize] else {
-                continue;
-            };
+            let group = &tallies.groups[group as usize];
             upsert
                 .text(1, group.workspace_id)?
                 .text(2, group.key_id)?
