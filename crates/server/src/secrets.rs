@@ -23,7 +23,13 @@ pub fn digest(secret: &KeySecret) -> String {
 
 /// Hex SHA-256, for tokens with enough entropy that a fast hash is safe.
 pub fn digest_text(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    hex(&raw_digest(text))
+}
+
+/// The SHA-256 behind [`digest_text`], as bytes: what the key cache is
+/// found by, with no hex text built per call.
+pub fn raw_digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 /// Lowercase hex, two characters a byte.

@@ -9,7 +9,6 @@ use crate::store::{self, keys, sessions};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
 use keyscope_model::{KeySecret, Plan, Role, Scope, ScopeSet, SecretFormatError};
-use sha2::{Digest, Sha256};
 
 /// Why a caller was refused. Each has its own error code and a message that
 /// says how to fix it.
@@ -120,7 +119,7 @@ pub async fn authenticate_key(
     // Only keys that exist are cached, and a digest equal to a cached one is
     // the same text, so a hit needs no format or checksum check; a miss is
     // checked before it may cost a look-up.
-    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    let digest = secrets::raw_digest(presented);
     let key = match services.key_cache.get(&digest) {
         Ok(key) => key,
         Err(generation) => {

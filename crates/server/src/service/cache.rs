@@ -1,8 +1,9 @@
 //! Rows the hot paths read on every request, in memory: keys by secret
-//! digest, gateway routes by API ID. Keys by secret digest, in memory, so authenticating a key costs no
-//! database read. Every change to a key goes through the key service, which
-//! makes this cache forget the key before answering, so a revoked, rotated,
-//! disabled or deleted key is refused on the very next request. Expiry and
+//! digest, gateway routes by API ID, so authenticating a key or finding a
+//! route costs no database read. Every change to a key goes through the key
+//! service, which makes this cache forget the key before answering, so a
+//! revoked, rotated, disabled or deleted key is refused on the very next
+//! request. Expiry and
 //! rotation grace are judged at use time from the cached times.
 //!
 //! Changes made outside this process (the `keyscope keys revoke` command
@@ -76,9 +77,9 @@ pub trait Cached {
     fn owner(&self) -> &str;
 }
 
-/// Rows read from the store, by a string look-up key, with the generation of
-/// forgets, so a look-up that read the store before a change cannot put the
-/// old row back after it.
+/// Rows read from the store, by their look-up key ([`Cached::Lookup`]), with
+/// the generation of forgets, so a look-up that read the store before a
+/// change cannot put the old row back after it.
 pub struct ReadCache<V: Cached> {
     entries: RwLock<(u64, Entries<V>)>,
 }
