@@ -216,30 +216,13 @@ impl UpstreamPool {
             address: address.to_owned(),
         };
         if body.body.is_end_stream() {
-            // No body to read (HEAD, 204, 304, empty): free at once.
-            poll_fn(|context| {
-                body.release(context);
-                Poll::Ready(())
-            })
-            .now_or_never();
+            // No body to read (HEAD, 204, 304, empty): free at once. Nothing
+            // waits on this poll, hence the no-op waker.
+            body.release(&mut Context::from_waker(std::task::Waker::noop()));
         }
         Response::from_parts(parts, Body::new(body))
     }
 }
-
-/// Polls a future that is known to be ready on its first poll.
-trait NowOrNever: Future + Sized {
-    fn now_or_never(self) -> Option<Self::Output> {
-        let mut future = std::pin::pin!(self);
-        let mut context = Context::from_waker(std::task::Waker::noop());
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => Some(output),
-            Poll::Pending => None,
-        }
-    }
-}
-
-impl<F: Future> NowOrNever for F {}
 
 /// The upstream's answer body; reading it drives its connection, and the
 /// connection goes back to the pool when the body is read to the end.
