@@ -7,8 +7,8 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
-	cargo build --profile server -p keyscope-server
-	$(TARGET_DIR)/server/keyscope serve --demo
+	cargo build --profile production -p keyscope-server --bin keyscope
+	$(TARGET_DIR)/production/keyscope serve --demo
 
 ## Run every test: formatting, lints (native and wasm), unit, HTTP, browser.
 test:

@@ -24,12 +24,12 @@ trap cleanup EXIT
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
 done
-cargo build --quiet --profile server -p keyscope-server --bin keyscope --example bench_targets
+cargo build --quiet --profile production -p keyscope-server --bin keyscope --example bench_targets
 
 KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104
-"$TARGET_DIR/server/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
+"$TARGET_DIR/production/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
 TARGETS_PID=$!
-RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/server/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
+RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/production/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
 KEYSCOPE_PID=$!
 nginx_conf() { # workers listen-address name
   cat <<NGINX
