@@ -412,7 +412,7 @@ async fn plain_http_is_refused_where_https_is_required() {
 
 /// An upstream that keeps a connection open between calls for only 200 ms,
 /// as servers with a short keep-alive do, and counts the connections it
-/// accepts.
+/// accepts. It answers `ok`, or no body at all to HEAD and to `…/empty`.
 async fn start_short_keep_alive_upstream(
 ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -443,7 +443,15 @@ async fn start_short_keep_alive_upstream(
                             _ => return,
                         }
                     }
-                    let answer = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok";
+                    // Answers without a body: HEAD's (its length, no
+                    // bytes) and a 204.
+                    let answer: &[u8] = if head.starts_with(b"HEAD ") {
+                        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n"
+                    } else if head.windows(6).any(|window| window == b"/empty") {
+                        b"HTTP/1.1 204 No Content\r\n\r\n"
+                    } else {
+                        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+                    };
                     if socket.write_all(answer).await.is_err() {
                         return;
                     }
@@ -484,4 +492,40 @@ async fn upstream_connections_are_reused_and_one_the_upstream_closed_is_replaced
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn answers_without_a_body_free_their_upstream_connection_at_once() {
+    use std::sync::atomic::Ordering;
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let (upstream, accepted) = start_short_keep_alive_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream).await;
+    // No body is read from these answers, so nothing drives their
+    // connection to its end: it must go back to the pool when the head
+    // arrives, or each call after them opens a new one.
+    for _ in 0..2 {
+        let head = app
+            .client
+            .head(gateway.url(&app, "/ping"))
+            .header("x-api-key", &gateway.reader)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(head.status(), 200);
+        assert_eq!(head.headers()["content-length"], "2");
+        let empty = app
+            .client
+            .get(gateway.url(&app, "/empty"))
+            .header("x-api-key", &gateway.reader)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(empty.status(), 204);
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "all four calls went over one upstream connection"
+    );
 }

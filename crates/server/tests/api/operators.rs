@@ -107,3 +107,34 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
     }
     app.stop().await;
 }
+
+#[test]
+fn a_bad_worker_count_is_refused_naming_the_setting() {
+    let data = tempfile::tempdir().expect("temporary directory");
+    for workers in ["0", "many"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_keyscope"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--workers", workers])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("keyscope runs");
+        assert!(!output.status.success(), "--workers {workers} was accepted");
+        let error = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            error.contains("--workers") && error.contains(workers),
+            "the error names the setting and the value: {error}"
+        );
+    }
+    // The environment variable is read the same way.
+    let output = Command::new(env!("CARGO_BIN_EXE_keyscope"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("KEYSCOPE_WORKERS", "0")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("keyscope runs");
+    assert!(!output.status.success(), "KEYSCOPE_WORKERS=0 was accepted");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--workers"));
+}
