@@ -8,9 +8,9 @@
 # Load: wrk (Debian), 2 threads, 64 connections, DURATION seconds per target.
 # Beside throughput and latency, each target's server CPU per request (from
 # /proc/PID/stat): steadier than throughput on a shared machine.
-# Then latency at a fixed rate both proxies carry (RATE requests/s, default
-# 20,000, over 32 connections; crates/server/examples/bench_load.rs): what
-# the proxy adds to a call, without the queueing of a saturated machine.
+# Then latency at fixed rates both proxies carry (RATES requests/s, default
+# "5000 20000", over 32 connections; crates/server/examples/bench_load.rs):
+# what the proxy adds to a call, without the queueing of a saturated machine.
 # ROUNDS=n measures every target n times, interleaved, and reports medians.
 # KEYSCOPE_BIN=path measures another keyscope binary (an older build, for A/B).
 # Usage: scripts/bench/gateway.sh            (prints a Markdown table)
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
-RATE=${RATE:-20000}
+RATES=${RATES:-5000 20000}
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 WORK=$(mktemp -d /tmp/keyscope-bench-XXXX)
 PIDS=()
@@ -117,12 +117,15 @@ for _ in $(seq "$ROUNDS"); do
   results[gateway]+="$(measure "$KEYSCOPE_PID" -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1");"
 done
 
-# The same targets at a fixed rate: answered, rate, p50, p99, p99.9, max.
+# The same targets at fixed rates: answered, rate, p50, p99, p99.9, max.
 declare -A paced
+paced_run() { "$TARGET_DIR/production/examples/bench_load" "$1" "$2" "$DURATION" 32 "${@:3}"; }
 for _ in $(seq "$ROUNDS"); do
-  paced[direct]+="$("$TARGET_DIR/production/examples/bench_load" "http://$UPSTREAM/items/1" "$RATE" "$DURATION" 32);"
-  paced[nginx]+="$("$TARGET_DIR/production/examples/bench_load" "http://$NGINX/items/1" "$RATE" "$DURATION" 32);"
-  paced[gateway]+="$("$TARGET_DIR/production/examples/bench_load" "http://$KEYSCOPE/gateway/$api_id/items/1" "$RATE" "$DURATION" 32 "Authorization: Bearer $key");"
+  for rate in $RATES; do
+    paced[direct $rate]+="$(paced_run "http://$UPSTREAM/items/1" "$rate");"
+    paced[nginx $rate]+="$(paced_run "http://$NGINX/items/1" "$rate");"
+    paced[gateway $rate]+="$(paced_run "http://$KEYSCOPE/gateway/$api_id/items/1" "$rate" "Authorization: Bearer $key");"
+  done
 done
 
 python3 - "$ROUNDS" <<PY
@@ -152,18 +155,19 @@ print("Server CPU a request: user and system time of the serving processes (all"
 print("threads; keyscope's log writer included, the upstream not) over the wrk run,")
 print("divided by the requests answered.")
 
-paced = {$(for target in direct nginx gateway; do printf '"%s": "%s", ' "$target" "${paced[$target]}"; done)}
-def paced_median(target):
-    runs = [tuple(map(float, run.split())) for run in paced[target].split(";") if run.strip()]
+paced = {$(for entry in "${!paced[@]}"; do printf '"%s": "%s", ' "$entry" "${paced[$entry]}"; done)}
+def paced_median(entry):
+    runs = [tuple(map(float, run.split())) for run in paced[entry].split(";") if run.strip()]
     return tuple(statistics.median(run[i] for run in runs) for i in range(6))
-direct_paced = paced_median("direct")
 print()
-print(f"At a fixed $RATE requests/s (open loop, 32 connections):")
+print("At fixed rates (open loop, 32 connections; latency from when each request was due):")
 print()
 print("| measurement | requests/s | p50 | p99 | p99.9 | added to direct |")
 print("| --- | ---: | ---: | ---: | ---: | --- |")
-for label, target in (("upstream direct", "direct"), ("nginx → upstream, 1 worker", "nginx"), ("keyscope gateway → upstream", "gateway")):
-    m = paced_median(target)
-    note = "–" if target == "direct" else f"p50 {m[2]-direct_paced[2]:+.0f} µs, p99 {m[3]-direct_paced[3]:+.0f} µs"
-    print(f"| {label} | {m[1]:.0f} | {m[2]:.0f} µs | {m[3]:.0f} µs | {m[4]:.0f} µs | {note} |")
+for rate in "$RATES".split():
+    direct_paced = paced_median(f"direct {rate}")
+    for label, target in (("upstream direct", "direct"), ("nginx → upstream, 1 worker", "nginx"), ("keyscope gateway → upstream", "gateway")):
+        m = paced_median(f"{target} {rate}")
+        note = "–" if target == "direct" else f"p50 {m[2]-direct_paced[2]:+.0f} µs, p99 {m[3]-direct_paced[3]:+.0f} µs"
+        print(f"| {label}, {rate}/s | {m[1]:.0f} | {m[2]:.0f} µs | {m[3]:.0f} µs | {m[4]:.0f} µs | {note} |")
 PY
