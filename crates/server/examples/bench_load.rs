@@ -9,9 +9,10 @@
 //! it up: no coordinated omission), otherwise from when it was sent (a late
 //! wake-up of this client's own sleep is not the server's doing).
 //!
-//! Plain threads and blocking sockets, one keep-alive HTTP/1.1 connection
-//! per thread: `std::thread::sleep` wakes within tens of microseconds, where
-//! tokio's timer rounds up to the millisecond.
+//! Each connection first makes a few unmeasured calls. Plain threads and
+//! blocking sockets, one keep-alive HTTP/1.1 connection per thread:
+//! `std::thread::sleep` wakes within tens of microseconds, where tokio's
+//! timer rounds up to the millisecond.
 //!
 //! `cargo run --profile production -p keyscope-server --example bench_load --
 //!  http://127.0.0.1:18103/items/1 RATE SECONDS CONNECTIONS ['Header: value' …]`
@@ -22,6 +23,9 @@ use anyhow::{bail, Context as _};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+
+/// Calls each connection makes before the measured run.
+const WARM_UP_CALLS: usize = 20;
 
 fn main() -> anyhow::Result<()> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -45,10 +49,32 @@ fn main() -> anyhow::Result<()> {
     let total = (rate * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate);
     // Connections first, so the first due times are not spent connecting.
-    let streams = (0..connections)
+    let mut streams = (0..connections)
         .map(|_| connect(address))
         .collect::<std::io::Result<Vec<_>>>()
         .context("connecting")?;
+    // Unmeasured warm-up, all connections at once: what a server sets up
+    // on first use (upstream connections, cache entries) is not counted.
+    std::thread::scope(|scope| {
+        let warming: Vec<_> = streams
+            .iter_mut()
+            .map(|stream| {
+                scope.spawn(|| {
+                    let mut buffer = Vec::new();
+                    for _ in 0..WARM_UP_CALLS {
+                        stream.write_all(request.as_bytes())?;
+                        read_answer(stream, &mut buffer)?;
+                    }
+                    anyhow::Ok(())
+                })
+            })
+            .collect();
+        warming.into_iter().try_for_each(|warm| {
+            warm.join()
+                .map_err(|_| anyhow::anyhow!("a warm-up thread panicked"))?
+        })
+    })
+    .context("warming up")?;
     let start = Instant::now() + Duration::from_millis(20);
     let workers: Vec<_> = streams
         .into_iter()
