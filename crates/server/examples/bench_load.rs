@@ -47,6 +47,9 @@ fn main() -> anyhow::Result<()> {
     request.push_str("\r\n");
 
     let total = (rate * seconds) as usize;
+    if total == 0 || connections == 0 || !rate.is_finite() {
+        bail!("RATE × SECONDS must come to at least one request, over at least one connection");
+    }
     let interval = Duration::from_secs_f64(1.0 / rate);
     // Connections first, so the first due times are not spent connecting.
     let mut streams = (0..connections)
