@@ -84,6 +84,11 @@ struct ServeArgs {
     /// CPU when left out.
     #[arg(long, env = "KEYSCOPE_WORKERS")]
     workers: Option<std::num::NonZeroUsize>,
+    /// Seconds a client has to send a request's head, counted from when the
+    /// server is ready for it; also how long an idle keep-alive connection
+    /// is kept.
+    #[arg(long, env = "KEYSCOPE_CLIENT_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    client_timeout_seconds: u64,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -165,6 +170,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         master_key_hex: args.data.master_key,
         retention_days: args.retention_days,
         workers: args.workers,
+        client_timeout: std::time::Duration::from_secs(args.client_timeout_seconds),
         gateway: GatewaySettings {
             timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
             require_https: args.require_https,

@@ -26,4 +26,8 @@ pub struct Settings {
     pub workers: Option<std::num::NonZeroUsize>,
     /// Request records older than this many days are deleted.
     pub retention_days: u32,
+    /// How long a client has to send a request's head, counted from when
+    /// the server is ready for it: also how long an idle keep-alive
+    /// connection is kept.
+    pub client_timeout: std::time::Duration,
 }

@@ -8,12 +8,17 @@ use crate::demo::{self, DemoSummary};
 use crate::http::{self, ApiContext};
 use crate::service::Services;
 use crate::store::Store;
-use axum::serve::ListenerExt;
+use axum::extract::ConnectInfo;
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
+use tower::Layer;
 
 pub struct Application {
     /// One per HTTP worker thread, all on the same address.
@@ -23,6 +28,7 @@ pub struct Application {
     pub started: Started,
     pub services: Services,
     retention_days: u32,
+    client_timeout: Duration,
 }
 
 pub struct Started {
@@ -64,6 +70,7 @@ impl Application {
             },
             services,
             retention_days: settings.retention_days,
+            client_timeout: settings.client_timeout,
         })
     }
 
@@ -115,14 +122,16 @@ impl Application {
         let mut outcome = Ok(());
         for (index, listener) in self.listeners.into_iter().enumerate() {
             let router = self.router.clone();
+            let client_timeout = self.client_timeout;
             let mut stop = serving_stop.clone();
             let (finished, worker_finished) = tokio::sync::oneshot::channel();
             let spawned = std::thread::Builder::new()
                 .name(format!("keyscope-http-{index}"))
                 .spawn(move || {
-                    let served = serve_on_this_thread(listener, router, async move {
-                        let _ = stop.changed().await;
-                    });
+                    let served =
+                        serve_on_this_thread(listener, router, client_timeout, async move {
+                            let _ = stop.changed().await;
+                        });
                     let _ = finished.send(served);
                 });
             match spawned {
@@ -191,7 +200,8 @@ fn bind_listeners(
 }
 
 /// One HTTP worker: a single-threaded runtime serving the connections that
-/// arrive on its own listener, until `stop`.
+/// arrive on its own listener, until `stop`; then it finishes the requests
+/// in flight.
 ///
 /// Why not one work-stealing runtime for all: under load its worker threads
 /// keep waking and handing tasks to each other, and on the 2-core
@@ -199,28 +209,78 @@ fn bind_listeners(
 /// verification (25.6 against 17.5 µs a call with one worker thread).
 /// Here a connection lives on one thread from accept to close, as in an
 /// nginx worker. The background writers stay on the main runtime.
+///
+/// hyper's HTTP/1 server directly rather than `axum::serve`, which sets no
+/// timer: without one a connection may take forever to send a request's
+/// head, and an idle keep-alive connection is never closed, so slow or
+/// idle clients could hold sockets until the process runs out.
 fn serve_on_this_thread(
     listener: std::net::TcpListener,
     router: axum::Router,
+    client_timeout: Duration,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        // Answers go out as written (what nginx's `tcp_nodelay on` does for
-        // keep-alive connections), not held back behind an unacknowledged one.
-        let listener = TcpListener::from_std(listener)?.tap_io(|stream| {
+        let listener = TcpListener::from_std(listener)?;
+        let mut http = hyper::server::conn::http1::Builder::new();
+        // Counted from when the server is ready for the next request: the
+        // time to send a head, and how long a keep-alive connection may idle.
+        http.timer(TokioTimer::new())
+            .header_read_timeout(client_timeout);
+        let connections = GracefulShutdown::new();
+        tokio::pin!(stop);
+        loop {
+            let (stream, client) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        pause_after(error, &mut stop).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            // Answers go out as written (what nginx's `tcp_nodelay on` does
+            // for keep-alive connections), not held back behind an
+            // unacknowledged one.
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "could not set TCP_NODELAY");
             }
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await?;
+            let service = TowerToHyperService::new(
+                axum::Extension(ConnectInfo(client)).layer(router.clone()),
+            );
+            let connection =
+                connections.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %client, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        connections.shutdown().await;
         Ok(())
     })
+}
+
+/// After a failed accept: nothing for one connection's own failure; for
+/// anything else (out of file descriptors, most likely) a second's pause,
+/// so the loop does not spin while connections close, unless `stop` comes
+/// first.
+async fn pause_after(error: std::io::Error, stop: &mut (impl Future<Output = ()> + Unpin)) {
+    use std::io::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "could not accept a connection");
+    tokio::select! {
+        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        () = stop => {}
+    }
 }

@@ -38,6 +38,63 @@ async fn every_http_worker_answers_its_connections() {
     }
 }
 
+/// A client gets `client_timeout` to send a request's head, counted from
+/// when the server is ready for it: one that trickles a head, and one that
+/// keeps a connection open without a next request, are cut off then, so
+/// slow or idle clients cannot hold sockets without end. A prompt client on
+/// the same server is answered.
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_after_the_client_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let app = spawn_with(SpawnOptions {
+        client_timeout: Duration::from_secs(1),
+        ..SpawnOptions::new(false, data.path())
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    // How long until the server ends the connection, reading what it sends.
+    let closed_after = |mut socket: tokio::net::TcpStream| async move {
+        let started = Instant::now();
+        let mut received = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut received)).await;
+        assert!(read.is_ok(), "the connection was still open after 10 s");
+        (
+            started.elapsed(),
+            String::from_utf8_lossy(&received).into_owned(),
+        )
+    };
+
+    let mut trickling = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connects");
+    trickling
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: keyscope\r\n")
+        .await
+        .expect("half a head sent");
+    let mut idle = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connects");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: keyscope\r\n\r\n")
+        .await
+        .expect("a whole request sent");
+    let ((trickled, _), (idled, answered)) =
+        tokio::join!(closed_after(trickling), closed_after(idle));
+    assert!(
+        answered.starts_with("HTTP/1.1 200"),
+        "the prompt request was answered before the idle connection closed: {answered}"
+    );
+    for waited in [trickled, idled] {
+        assert!(
+            waited >= Duration::from_millis(500) && waited < Duration::from_secs(5),
+            "closed after {waited:?}, not about the 1 s timeout"
+        );
+    }
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
 #[tokio::test]
 async fn first_start_creates_the_owner_once_and_a_restart_keeps_the_database() {
     let data = tempfile::TempDir::new().expect("temporary directory");

@@ -29,6 +29,7 @@ pub struct SpawnOptions<'a> {
     pub data_dir: Option<&'a Path>,
     pub limits: Limits,
     pub gateway: GatewaySettings,
+    pub client_timeout: std::time::Duration,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -38,6 +39,7 @@ impl<'a> SpawnOptions<'a> {
             data_dir: Some(data_dir),
             limits: Limits::default(),
             gateway: GatewaySettings::default(),
+            client_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -78,6 +80,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         // More than one, so every test also goes through the shared port.
         workers: std::num::NonZeroUsize::new(2),
         gateway: options.gateway,
+        client_timeout: options.client_timeout,
     };
     let mut application = Application::build(&settings)
         .await
