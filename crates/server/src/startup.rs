@@ -29,6 +29,9 @@ pub struct Application {
     pub services: Services,
     retention_days: u32,
     client_timeout: Duration,
+    /// Tells the HTTP workers, and the answers that watch for it, that
+    /// serving ends.
+    stop_serving: tokio::sync::watch::Sender<()>,
 }
 
 pub struct Started {
@@ -54,7 +57,13 @@ impl Application {
         let master_key =
             MasterKey::load_or_create(&settings.data_dir, settings.master_key_hex.as_deref())?;
         let services = Services::new(store.clone(), settings.limits, master_key);
-        let context = ApiContext::new(services.clone(), settings.secure_cookies, settings.gateway);
+        let (stop_serving, stopping) = tokio::sync::watch::channel(());
+        let context = ApiContext::new(
+            services.clone(),
+            settings.secure_cookies,
+            settings.gateway,
+            stopping,
+        );
         let router = http::router(context, &settings.web_dir);
         let workers = settings
             .workers
@@ -71,6 +80,7 @@ impl Application {
             services,
             retention_days: settings.retention_days,
             client_timeout: settings.client_timeout,
+            stop_serving,
         })
     }
 
@@ -117,13 +127,13 @@ impl Application {
             self.retention_days,
             stopped(),
         ));
-        let (stop_serving, serving_stop) = tokio::sync::watch::channel(());
+        let stop_serving = self.stop_serving;
         let mut workers = FuturesUnordered::new();
         let mut outcome = Ok(());
         for (index, listener) in self.listeners.into_iter().enumerate() {
             let router = self.router.clone();
             let client_timeout = self.client_timeout;
-            let mut stop = serving_stop.clone();
+            let mut stop = stop_serving.subscribe();
             let (finished, worker_finished) = tokio::sync::oneshot::channel();
             let spawned = std::thread::Builder::new()
                 .name(format!("keyscope-http-{index}"))
@@ -261,10 +271,25 @@ fn serve_on_this_thread(
             });
         }
         drop(listener);
-        connections.shutdown().await;
+        // Answers in flight finish, up to a limit: a client reading a long
+        // answer slowly must not hold up the shutdown (and the log writers'
+        // drain after it) for ever. What is still open then is cut when
+        // this runtime is dropped.
+        if tokio::time::timeout(SHUTDOWN_GRACE, connections.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                grace_seconds = SHUTDOWN_GRACE.as_secs(),
+                "connections still open after the shutdown grace are cut off"
+            );
+        }
         Ok(())
     })
 }
+
+/// How long a shutdown waits for the answers in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// After a failed accept: nothing for one connection's own failure; for
 /// anything else (out of file descriptors, most likely) a second's pause,

@@ -1,6 +1,6 @@
 //! `/v1/requests/live`: new records of the caller's workspace as
 //! server-sent events, optionally for one key or project; the request log's
-//! live mode.
+//! live mode. A stream ends when the server begins to shut down.
 
 use super::{query, ApiContext};
 use crate::error::{Error, Result};
@@ -8,7 +8,7 @@ use crate::service::access::Caller;
 use crate::service::request_log;
 use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use keyscope_model::{FieldError, Permission, Scope};
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
@@ -69,5 +69,8 @@ pub async fn live(
             }
         }
     });
+    // The stream ends when the server begins to shut down, which waits for
+    // every answer in flight: a console left open must not hold it up.
+    let events = events.take_until(context.stopping());
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -47,6 +47,10 @@ pub struct Context {
     pub gateway: GatewaySettings,
     /// Keep-alive connections to every upstream.
     pub upstream: std::sync::Arc<upstream::UpstreamPool>,
+    /// Changes when the server begins to shut down. Answers that would
+    /// never end on their own (the live request log) end then: a graceful
+    /// shutdown waits for every answer in flight.
+    pub stopping: tokio::sync::watch::Receiver<()>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,13 +71,28 @@ impl Default for GatewaySettings {
 }
 
 impl ApiContext {
-    pub fn new(services: Services, secure_cookies: bool, gateway: GatewaySettings) -> Self {
+    pub fn new(
+        services: Services,
+        secure_cookies: bool,
+        gateway: GatewaySettings,
+        stopping: tokio::sync::watch::Receiver<()>,
+    ) -> Self {
         Self(std::sync::Arc::new(Context {
             services,
             secure_cookies,
             gateway,
             upstream: std::sync::Arc::default(),
+            stopping,
         }))
+    }
+
+    /// Completes when the server begins to shut down.
+    pub fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.clone();
+        async move {
+            // An error means the sender is gone: stopping too.
+            let _ = stopping.changed().await;
+        }
     }
 }
 

@@ -584,3 +584,29 @@ async fn live_mode_shows_a_new_request_within_two_seconds() {
         "only the watched key: {received}"
     );
 }
+
+/// A graceful shutdown waits for the answers in flight; the live log's
+/// stream never ends on its own, so it ends when shutdown begins. Before,
+/// one console tab left open kept a stopped server (and the drain of its
+/// log writers) waiting for ever.
+#[tokio::test]
+async fn an_open_live_stream_ends_when_the_server_stops() {
+    let (app, _data) = spawn_app().await;
+    let owner = app.owner().await;
+    let live = owner
+        .client
+        .get(format!("{}/v1/requests/live", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(live.status(), 200);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the server still waited on the live stream after 10 s"
+    );
+    let rest = tokio::time::timeout(Duration::from_secs(5), live.bytes())
+        .await
+        .expect("the stream ended");
+    assert!(rest.is_ok(), "the stream ended cleanly: {rest:?}");
+}
