@@ -109,20 +109,25 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
 }
 
 #[test]
-fn a_bad_worker_count_is_refused_naming_the_setting() {
+fn a_bad_worker_count_or_client_timeout_is_refused_naming_the_setting() {
     let data = tempfile::tempdir().expect("temporary directory");
-    for workers in ["0", "many"] {
+    for (setting, value) in [
+        ("--workers", "0"),
+        ("--workers", "many"),
+        ("--client-timeout-seconds", "0"),
+        ("--client-timeout-seconds", "soon"),
+    ] {
         let output = Command::new(env!("CARGO_BIN_EXE_keyscope"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", workers])
+            .args(["serve", "--listen", "127.0.0.1:0", setting, value])
             .arg("--data-dir")
             .arg(data.path())
             .env("RUST_LOG", "warn")
             .output()
             .expect("keyscope runs");
-        assert!(!output.status.success(), "--workers {workers} was accepted");
+        assert!(!output.status.success(), "{setting} {value} was accepted");
         let error = String::from_utf8_lossy(&output.stderr);
         assert!(
-            error.contains("--workers") && error.contains(workers),
+            error.contains(setting) && error.contains(value),
             "the error names the setting and the value: {error}"
         );
     }
