@@ -1,7 +1,7 @@
 //! The command line: `keyscope serve`, and operator commands for scripts and
 //! locked-out owners (`users add`, `keys create|list|revoke`).
 
-use crate::configuration::Settings;
+use crate::configuration::{ClientTimeouts, Settings};
 use crate::crypto::MasterKey;
 use crate::http::GatewaySettings;
 use crate::service::{keys, users, Limits, Services};
@@ -89,6 +89,10 @@ struct ServeArgs {
     /// is kept.
     #[arg(long, env = "KEYSCOPE_CLIENT_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     client_timeout_seconds: u64,
+    /// Seconds a shutdown waits for the answers in flight before it cuts
+    /// off what is still open.
+    #[arg(long, env = "KEYSCOPE_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    shutdown_grace_seconds: u64,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -170,7 +174,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         master_key_hex: args.data.master_key,
         retention_days: args.retention_days,
         workers: args.workers,
-        client_timeout: std::time::Duration::from_secs(args.client_timeout_seconds),
+        client_timeouts: ClientTimeouts {
+            request_head: std::time::Duration::from_secs(args.client_timeout_seconds),
+            shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace_seconds),
+        },
         gateway: GatewaySettings {
             timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
             require_https: args.require_https,

@@ -26,8 +26,25 @@ pub struct Settings {
     pub workers: Option<std::num::NonZeroUsize>,
     /// Request records older than this many days are deleted.
     pub retention_days: u32,
-    /// How long a client has to send a request's head, counted from when
-    /// the server is ready for it: also how long an idle keep-alive
-    /// connection is kept.
-    pub client_timeout: std::time::Duration,
+    pub client_timeouts: ClientTimeouts,
+}
+
+/// How long the HTTP workers wait on clients.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientTimeouts {
+    /// To send a request's head, counted from when the server is ready for
+    /// it: also how long an idle keep-alive connection is kept.
+    pub request_head: std::time::Duration,
+    /// At shutdown, for the answers in flight to finish; what is still open
+    /// then is cut off.
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for ClientTimeouts {
+    fn default() -> Self {
+        Self {
+            request_head: std::time::Duration::from_secs(30),
+            shutdown_grace: std::time::Duration::from_secs(30),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! demo data, router, listeners; and serves it, one thread per core.
 
 use crate::bootstrap::{self, OwnerCredentials};
-use crate::configuration::Settings;
+use crate::configuration::{ClientTimeouts, Settings};
 use crate::crypto::MasterKey;
 use crate::demo::{self, DemoSummary};
 use crate::http::{self, ApiContext};
@@ -28,7 +28,7 @@ pub struct Application {
     pub started: Started,
     pub services: Services,
     retention_days: u32,
-    client_timeout: Duration,
+    client_timeouts: ClientTimeouts,
     /// Tells the HTTP workers, and the answers that watch for it, that
     /// serving ends.
     stop_serving: tokio::sync::watch::Sender<()>,
@@ -79,7 +79,7 @@ impl Application {
             },
             services,
             retention_days: settings.retention_days,
-            client_timeout: settings.client_timeout,
+            client_timeouts: settings.client_timeouts,
             stop_serving,
         })
     }
@@ -132,14 +132,14 @@ impl Application {
         let mut outcome = Ok(());
         for (index, listener) in self.listeners.into_iter().enumerate() {
             let router = self.router.clone();
-            let client_timeout = self.client_timeout;
+            let client_timeouts = self.client_timeouts;
             let mut stop = stop_serving.subscribe();
             let (finished, worker_finished) = tokio::sync::oneshot::channel();
             let spawned = std::thread::Builder::new()
                 .name(format!("keyscope-http-{index}"))
                 .spawn(move || {
                     let served =
-                        serve_on_this_thread(listener, router, client_timeout, async move {
+                        serve_on_this_thread(listener, router, client_timeouts, async move {
                             let _ = stop.changed().await;
                         });
                     let _ = finished.send(served);
@@ -227,7 +227,7 @@ fn bind_listeners(
 fn serve_on_this_thread(
     listener: std::net::TcpListener,
     router: axum::Router,
-    client_timeout: Duration,
+    timeouts: ClientTimeouts,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -239,7 +239,7 @@ fn serve_on_this_thread(
         // Counted from when the server is ready for the next request: the
         // time to send a head, and how long a keep-alive connection may idle.
         http.timer(TokioTimer::new())
-            .header_read_timeout(client_timeout);
+            .header_read_timeout(timeouts.request_head);
         let connections = GracefulShutdown::new();
         tokio::pin!(stop);
         loop {
@@ -275,21 +275,18 @@ fn serve_on_this_thread(
         // answer slowly must not hold up the shutdown (and the log writers'
         // drain after it) for ever. What is still open then is cut when
         // this runtime is dropped.
-        if tokio::time::timeout(SHUTDOWN_GRACE, connections.shutdown())
+        if tokio::time::timeout(timeouts.shutdown_grace, connections.shutdown())
             .await
             .is_err()
         {
             tracing::warn!(
-                grace_seconds = SHUTDOWN_GRACE.as_secs(),
+                grace_seconds = timeouts.shutdown_grace.as_secs(),
                 "connections still open after the shutdown grace are cut off"
             );
         }
         Ok(())
     })
 }
-
-/// How long a shutdown waits for the answers in flight.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// After a failed accept: nothing for one connection's own failure; for
 /// anything else (out of file descriptors, most likely) a second's pause,

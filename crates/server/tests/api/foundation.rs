@@ -49,7 +49,10 @@ async fn slow_and_idle_connections_are_closed_after_the_client_timeout() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let data = tempfile::TempDir::new().expect("temporary directory");
     let app = spawn_with(SpawnOptions {
-        client_timeout: Duration::from_secs(1),
+        client_timeouts: keyscope_server::configuration::ClientTimeouts {
+            request_head: Duration::from_secs(1),
+            ..Default::default()
+        },
         ..SpawnOptions::new(false, data.path())
     })
     .await;

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// A small upstream: echoes what it received, counts uploads, streams
-/// downloads, and can be slow.
+/// downloads (one without end), and can be slow.
 async fn start_upstream() -> String {
     async fn echo(request: Request) -> Json<Value> {
         let headers: serde_json::Map<String, Value> = request
@@ -46,6 +46,13 @@ async fn start_upstream() -> String {
         tokio::time::sleep(Duration::from_secs(3)).await;
         "finally"
     }
+    /// A line every 100 ms, never ending.
+    async fn endless() -> Body {
+        Body::from_stream(futures_util::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((Ok::<_, std::io::Error>(Bytes::from_static(b"tick\n")), ()))
+        }))
+    }
     async fn teapot(
         headers: HeaderMap,
     ) -> (
@@ -64,6 +71,7 @@ async fn start_upstream() -> String {
         .route("/api/upload", post(upload))
         .route("/api/download/{bytes}", get(download))
         .route("/api/slow", get(slow))
+        .route("/api/endless", get(endless))
         .route("/api/teapot", get(teapot))
         .route("/api/{*rest}", any(echo))
         .layer(axum::extract::DefaultBodyLimit::disable());
@@ -373,6 +381,49 @@ async fn slow_and_failing_upstreams_get_504_and_502() {
         .expect("sent");
     let (status, error) = error_of(failed).await;
     assert_eq!((status, error.code), (502, ErrorCode::BadGateway));
+}
+
+/// A shutdown lets answers in flight finish, but not for ever: an answer
+/// still streaming when the grace is over is cut off, and the server stops.
+#[tokio::test]
+async fn shutdown_cuts_off_answers_still_streaming_after_the_grace() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let app = spawn_with(SpawnOptions {
+        client_timeouts: keyscope_server::configuration::ClientTimeouts {
+            shutdown_grace: Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..SpawnOptions::new(false, data.path())
+    })
+    .await;
+    let owner = app.owner().await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let mut endless = app
+        .client
+        .get(gateway.url(&app, "/endless"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(endless.status(), 200);
+    assert!(endless.chunk().await.expect("a first line").is_some());
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the server still waited on the endless answer after 10 s"
+    );
+    let ending = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match endless.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => break "complete",
+                Err(_) => break "cut off",
+            }
+        }
+    })
+    .await
+    .expect("the answer ended once the server stopped");
+    assert_eq!(ending, "cut off", "not passed off as a complete answer");
 }
 
 #[tokio::test]

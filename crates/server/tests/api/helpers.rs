@@ -2,7 +2,7 @@
 //! directory, and a client pointed at it.
 
 use keyscope_model::{ApiKey, CreatedKey, Me, ProjectCredentials, Response, Role};
-use keyscope_server::configuration::Settings;
+use keyscope_server::configuration::{ClientTimeouts, Settings};
 use keyscope_server::http::GatewaySettings;
 use keyscope_server::service::{users, Limits, Services};
 use keyscope_server::startup::{Application, Started};
@@ -29,7 +29,7 @@ pub struct SpawnOptions<'a> {
     pub data_dir: Option<&'a Path>,
     pub limits: Limits,
     pub gateway: GatewaySettings,
-    pub client_timeout: std::time::Duration,
+    pub client_timeouts: ClientTimeouts,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -39,7 +39,7 @@ impl<'a> SpawnOptions<'a> {
             data_dir: Some(data_dir),
             limits: Limits::default(),
             gateway: GatewaySettings::default(),
-            client_timeout: std::time::Duration::from_secs(30),
+            client_timeouts: ClientTimeouts::default(),
         }
     }
 }
@@ -80,7 +80,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         // More than one, so every test also goes through the shared port.
         workers: std::num::NonZeroUsize::new(2),
         gateway: options.gateway,
-        client_timeout: options.client_timeout,
+        client_timeouts: options.client_timeouts,
     };
     let mut application = Application::build(&settings)
         .await

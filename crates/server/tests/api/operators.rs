@@ -109,13 +109,14 @@ async fn operators_add_users_and_create_list_and_revoke_keys() {
 }
 
 #[test]
-fn a_bad_worker_count_or_client_timeout_is_refused_naming_the_setting() {
+fn a_bad_worker_count_or_timeout_is_refused_naming_the_setting() {
     let data = tempfile::tempdir().expect("temporary directory");
     for (setting, value) in [
         ("--workers", "0"),
         ("--workers", "many"),
         ("--client-timeout-seconds", "0"),
         ("--client-timeout-seconds", "soon"),
+        ("--shutdown-grace-seconds", "soon"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_keyscope"))
             .args(["serve", "--listen", "127.0.0.1:0", setting, value])
