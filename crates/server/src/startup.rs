@@ -247,7 +247,9 @@ fn serve_on_this_thread(
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        pause_after(error, &mut stop).await;
+                        if pause_after(error, &mut stop).await {
+                            break;
+                        }
                         continue;
                     }
                 },
@@ -290,19 +292,39 @@ fn serve_on_this_thread(
 
 /// After a failed accept: nothing for one connection's own failure; for
 /// anything else (out of file descriptors, most likely) a second's pause,
-/// so the loop does not spin while connections close, unless `stop` comes
-/// first.
-async fn pause_after(error: std::io::Error, stop: &mut (impl Future<Output = ()> + Unpin)) {
+/// so the loop does not spin while connections close. True if `stop` came
+/// during the pause (it must not be polled again).
+async fn pause_after(error: std::io::Error, stop: &mut (impl Future<Output = ()> + Unpin)) -> bool {
     use std::io::ErrorKind;
     if matches!(
         error.kind(),
         ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
     ) {
-        return;
+        return false;
     }
     tracing::error!(%error, "could not accept a connection");
     tokio::select! {
-        () = tokio::time::sleep(Duration::from_secs(1)) => {}
-        () = stop => {}
+        () = tokio::time::sleep(Duration::from_secs(1)) => false,
+        () = stop => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pause_after;
+    use std::io::{Error, ErrorKind};
+    use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn a_stop_during_the_pause_after_an_accept_error_ends_the_loop() {
+        let started = Instant::now();
+        let mut stop = std::future::ready(());
+        assert!(pause_after(Error::other("too many open files"), &mut stop).await);
+        assert!(started.elapsed() < Duration::from_millis(500), "no full pause");
+        // One connection's own failure: no pause, and no stop.
+        let mut no_stop = std::future::pending::<()>();
+        let started = Instant::now();
+        assert!(!pause_after(Error::from(ErrorKind::ConnectionAborted), &mut no_stop).await);
+        assert!(started.elapsed() < Duration::from_millis(500));
     }
 }
