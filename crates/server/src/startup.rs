@@ -320,7 +320,10 @@ mod tests {
         let started = Instant::now();
         let mut stop = std::future::ready(());
         assert!(pause_after(Error::other("too many open files"), &mut stop).await);
-        assert!(started.elapsed() < Duration::from_millis(500), "no full pause");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "no full pause"
+        );
         // One connection's own failure: no pause, and no stop.
         let mut no_stop = std::future::pending::<()>();
         let started = Instant::now();
