@@ -109,3 +109,21 @@ impl Binary {
         self.child.wait().expect("server exits")
     }
 }
+
+/// A console call of the signed-in `console` (see [`Binary::owner`]): the
+/// CSRF token and a JSON body on `request`, the answer's JSON back.
+pub async fn send_json(
+    request: reqwest::RequestBuilder,
+    csrf: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    request
+        .header("X-CSRF-Token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("a JSON answer")
+}

@@ -574,3 +574,68 @@ async fn answers_without_a_body_free_their_upstream_connection_at_once() {
         "all four calls went over one upstream connection"
     );
 }
+
+/// A server error is logged as an error line naming the call's request id,
+/// so an operator can find what a caller reports; here a gateway call whose
+/// upstream is not listening (502), through the real binary's log.
+#[tokio::test]
+async fn a_server_error_is_logged_with_its_request_id() {
+    use crate::binary::send_json;
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let server = crate::binary::Binary::start(data.path(), "warn").await;
+    let address = server.address.clone();
+    let (console, csrf) = server.owner().await;
+    let project = send_json(
+        console.post(format!("{address}/v1/projects")),
+        &csrf,
+        json!({ "name": "gone upstream" }),
+    )
+    .await;
+    let project_id = project["data"]["project"]["id"].as_str().expect("id");
+    let api_id = project["data"]["credentials"]["api_id"]
+        .as_str()
+        .expect("API ID");
+    // A port nothing listens on any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let patched = send_json(
+        console.patch(format!("{address}/v1/projects/{project_id}")),
+        &csrf,
+        json!({ "upstream_url": format!("http://{closed}/api") }),
+    )
+    .await;
+    assert_eq!(
+        patched["data"]["upstream_url"],
+        format!("http://{closed}/api")
+    );
+    let created = send_json(
+        console.post(format!("{address}/v1/keys")),
+        &csrf,
+        json!({ "name": "caller", "scopes": ["read"] }),
+    )
+    .await;
+    let secret = created["data"]["secret"].as_str().expect("secret");
+
+    let failed = reqwest::Client::new()
+        .get(format!("{address}/gateway/{api_id}/items"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(failed.status(), 502);
+    let request_id = request_id_of(&failed);
+
+    let (stdout_path, stderr_path) = (server.stdout_path.clone(), server.stderr_path.clone());
+    assert!(server.terminate().success(), "graceful shutdown");
+    let logs = std::fs::read_to_string(stderr_path).expect("log")
+        + &std::fs::read_to_string(stdout_path).expect("stdout");
+    let line = logs
+        .lines()
+        .find(|line| line.contains(&request_id))
+        .unwrap_or_else(|| panic!("no log line names {request_id}: {logs}"));
+    assert!(
+        line.contains("ERROR") && line.contains("server error") && line.contains("502"),
+        "an error line with the status: {line}"
+    );
+}

@@ -326,16 +326,12 @@ async fn sigterm_under_load_loses_no_answered_request() {
     let root = tempfile::TempDir::new().expect("temporary directory");
     let server = crate::binary::Binary::start(root.path(), "warn").await;
     let (console, csrf) = server.owner().await;
-    let created: Value = console
-        .post(format!("{}/v1/keys", server.address))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({ "name": "load", "rate_limit_per_minute": 100_000_000 }))
-        .send()
-        .await
-        .expect("created")
-        .json()
-        .await
-        .expect("key");
+    let created = crate::binary::send_json(
+        console.post(format!("{}/v1/keys", server.address)),
+        &csrf,
+        json!({ "name": "load", "rate_limit_per_minute": 100_000_000 }),
+    )
+    .await;
     let secret = created["data"]["secret"]
         .as_str()
         .expect("secret")

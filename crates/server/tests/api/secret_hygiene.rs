@@ -2,9 +2,9 @@
 //! no database file, no log line and no API response; a Project Key is in no
 //! database file (it is sealed) and no log line.
 
-use crate::binary::Binary;
+use crate::binary::{send_json, Binary};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
@@ -13,16 +13,12 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
     let server = Binary::start(data.path(), "trace").await;
     let address = server.address.clone();
     let (console, csrf) = server.owner().await;
-    let created: Value = console
-        .post(format!("{address}/v1/keys"))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({ "name": "secret keeper", "scopes": ["admin"] }))
-        .send()
-        .await
-        .expect("created")
-        .json()
-        .await
-        .expect("created key");
+    let created = send_json(
+        console.post(format!("{address}/v1/keys")),
+        &csrf,
+        json!({ "name": "secret keeper", "scopes": ["admin"] }),
+    )
+    .await;
     let secret = created["data"]["secret"]
         .as_str()
         .expect("secret")
@@ -54,16 +50,12 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
             .expect("sent");
         answers.push_str(&by_console.text().await.expect("body"));
     }
-    let project: Value = console
-        .post(format!("{address}/v1/projects"))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({ "name": "hygiene" }))
-        .send()
-        .await
-        .expect("project created")
-        .json()
-        .await
-        .expect("project");
+    let project = send_json(
+        console.post(format!("{address}/v1/projects")),
+        &csrf,
+        json!({ "name": "hygiene" }),
+    )
+    .await;
     let project_key = project["data"]["credentials"]["project_key"]
         .as_str()
         .expect("project key")
