@@ -19,7 +19,8 @@ pub struct TestApp {
     pub services: Services,
     pub data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// How the server's run ended, sent from its own thread.
+    server: Option<oneshot::Receiver<anyhow::Result<()>>>,
     _web_dir: TempDir,
 }
 
@@ -95,9 +96,25 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
     );
     let services = application.services.clone();
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(application.run_until(async {
-        let _ = stopped.await;
-    }));
+    let (finished, server) = oneshot::channel();
+    // The server runs on a multi-threaded runtime of its own, as under the
+    // binary's `#[tokio::main]`, not on the test's single thread: the log
+    // writer moves its blocking SQLite work off the runtime with
+    // `block_in_place`, which a single-threaded runtime cannot do. There,
+    // a batch waiting in SQLite's busy handler for a lock held by another
+    // writer blocked the very thread that writer needed to finish, until
+    // the 5 s busy timeout failed the batch.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("the server's runtime");
+        let ran = runtime.block_on(application.run_until(async {
+            let _ = stopped.await;
+        }));
+        let _ = finished.send(ran);
+    });
     TestApp {
         address,
         client: reqwest::Client::new(),
@@ -253,7 +270,7 @@ impl TestApp {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server ran");
+            server.await.expect("server thread").expect("server ran");
         }
     }
 }
