@@ -87,11 +87,11 @@ struct ServeArgs {
     /// Seconds a client has to send a request's head, counted from when the
     /// server is ready for it; also how long an idle keep-alive connection
     /// is kept.
-    #[arg(long, env = "KEYSCOPE_CLIENT_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "KEYSCOPE_CLIENT_TIMEOUT_SECONDS", default_value_t = ClientTimeouts::default().request_head.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     client_timeout_seconds: u64,
     /// Seconds a shutdown waits for the answers in flight before it cuts
     /// off what is still open.
-    #[arg(long, env = "KEYSCOPE_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "KEYSCOPE_SHUTDOWN_GRACE_SECONDS", default_value_t = ClientTimeouts::default().shutdown_grace.as_secs())]
     shutdown_grace_seconds: u64,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
