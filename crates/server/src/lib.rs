@@ -10,5 +10,6 @@ pub mod error;
 pub mod http;
 pub mod secrets;
 pub mod service;
+pub mod shutdown;
 pub mod startup;
 pub mod store;

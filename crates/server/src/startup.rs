@@ -7,6 +7,7 @@ use crate::crypto::MasterKey;
 use crate::demo::{self, DemoSummary};
 use crate::http::{self, ApiContext};
 use crate::service::Services;
+use crate::shutdown;
 use crate::store::Store;
 use axum::extract::ConnectInfo;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -99,12 +100,7 @@ impl Application {
         // Write-behind state (last-used times, usage counts) is flushed every
         // second and once more after the last request is answered.
         let (stop_writers, writers_stop) = tokio::sync::watch::channel(());
-        let stopped = move || {
-            let mut receiver = writers_stop.clone();
-            async move {
-                let _ = receiver.changed().await;
-            }
-        };
+        let stopped = move || shutdown::fired(writers_stop.clone());
         let last_used = self.services.last_used.clone();
         let store = self.services.store.clone();
         let last_used_writer = tokio::spawn({
@@ -133,15 +129,12 @@ impl Application {
         for (index, listener) in self.listeners.into_iter().enumerate() {
             let router = self.router.clone();
             let client_timeouts = self.client_timeouts;
-            let mut stop = stop_serving.subscribe();
+            let stop = shutdown::fired(stop_serving.subscribe());
             let (finished, worker_finished) = tokio::sync::oneshot::channel();
             let spawned = std::thread::Builder::new()
                 .name(format!("keyscope-http-{index}"))
                 .spawn(move || {
-                    let served =
-                        serve_on_this_thread(listener, router, client_timeouts, async move {
-                            let _ = stop.changed().await;
-                        });
+                    let served = serve_on_this_thread(listener, router, client_timeouts, stop);
                     let _ = finished.send(served);
                 });
             match spawned {

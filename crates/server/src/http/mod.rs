@@ -88,11 +88,7 @@ impl ApiContext {
 
     /// Completes when the server begins to shut down.
     pub fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut stopping = self.stopping.clone();
-        async move {
-            // An error means the sender is gone: stopping too.
-            let _ = stopping.changed().await;
-        }
+        crate::shutdown::fired(self.stopping.clone())
     }
 }
 
