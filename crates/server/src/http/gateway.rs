@@ -65,7 +65,8 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
     if context.gateway.require_https && forwarded_proto != "https" {
         return Err(Error::HttpsRequired);
     }
-    let incoming_uri = parts.uri.clone();
+    // Taken rather than cloned: `parts.uri` becomes the upstream's below.
+    let incoming_uri = std::mem::take(&mut parts.uri);
     let (api_id, path) = gateway::split_path(incoming_uri.path())?;
     let route = gateway::route(&context.services, api_id).await?;
     let presented = super::auth::presented_key(&parts.headers)?.ok_or(AccessError::MissingKey)?;
