@@ -22,6 +22,12 @@ use std::ptr::NonNull;
 /// Runs `work` with the connection's raw handle, off the async executor's
 /// core where the runtime allows it: a batch is tens of milliseconds of
 /// SQLite work, too long to hold a worker that answers requests.
+///
+/// On a single-threaded runtime it runs inline, and a `work` that waits in
+/// SQLite's busy handler for a lock held by another connection of the same
+/// runtime blocks the thread that connection needs to let go: both stall
+/// until the busy timeout fails `work`. The binary's main runtime is
+/// multi-threaded, and so is the one the HTTP tests run the server on.
 pub(crate) async fn with_handle<T>(
     connection: &mut SqliteConnection,
     work: impl FnOnce(Handle<'_>) -> sqlx::Result<T>,
