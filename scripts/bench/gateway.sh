@@ -4,7 +4,9 @@
 #   - GET /v1/key with a key  vs  a bare axum handler returning fixed JSON
 #   - the gateway             vs  Debian's nginx proxying to the same upstream
 #     (1 worker process, the issue's baseline; and, since keyscope runs one
-#     worker thread per core, also nginx with 2 worker processes)
+#     worker thread per core, also nginx with 2 worker processes), and a
+#     ceiling: the leanest proxy hyper allows, doing nothing but forward
+#     (crates/server/examples/bench_proxy.rs)
 # Load: wrk (Debian), 2 threads, 64 connections, DURATION seconds per target.
 # Beside throughput and latency, each target's server CPU per request (from
 # /proc/PID/stat): steadier than throughput on a shared machine.
@@ -28,11 +30,13 @@ trap cleanup EXIT
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
 done
-cargo build --quiet --profile production -p keyscope-server --bin keyscope --example bench_targets --example bench_load
+cargo build --quiet --profile production -p keyscope-server --bin keyscope --example bench_targets --example bench_proxy --example bench_load
 
-KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104
+KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104 HYPER=127.0.0.1:18105
 "$TARGET_DIR/production/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
 TARGETS_PID=$!
+"$TARGET_DIR/production/examples/bench_proxy" "$HYPER" "$UPSTREAM" >/dev/null & PIDS+=($!)
+HYPER_PID=$!
 RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/production/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
 KEYSCOPE_PID=$!
 nginx_conf() { # workers listen-address name
@@ -106,7 +110,7 @@ PY
 }
 
 # Every target once a round, in the same order; medians across rounds.
-targets=(fixed verify direct nginx nginx2 gateway)
+targets=(fixed verify direct nginx nginx2 hyper gateway)
 declare -A results
 for _ in $(seq "$ROUNDS"); do
   results[fixed]+="$(measure "$TARGETS_PID" "http://$FIXED/fixed");"
@@ -114,6 +118,7 @@ for _ in $(seq "$ROUNDS"); do
   results[direct]+="$(measure "$TARGETS_PID" "http://$UPSTREAM/items/1");"
   results[nginx]+="$(measure "$(nginx_workers nginx)" "http://$NGINX/items/1");"
   results[nginx2]+="$(measure "$(nginx_workers nginx2)" "http://$NGINX2/items/1");"
+  results[hyper]+="$(measure "$HYPER_PID" "http://$HYPER/items/1");"
   results[gateway]+="$(measure "$KEYSCOPE_PID" -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1");"
 done
 
@@ -124,6 +129,7 @@ for _ in $(seq "$ROUNDS"); do
   for rate in $RATES; do
     paced[direct $rate]+="$(paced_run "http://$UPSTREAM/items/1" "$rate");"
     paced[nginx $rate]+="$(paced_run "http://$NGINX/items/1" "$rate");"
+    paced[hyper $rate]+="$(paced_run "http://$HYPER/items/1" "$rate");"
     paced[gateway $rate]+="$(paced_run "http://$KEYSCOPE/gateway/$api_id/items/1" "$rate" "Authorization: Bearer $key");"
   done
 done
@@ -134,7 +140,7 @@ raw = {$(for target in "${targets[@]}"; do printf '"%s": "%s", ' "$target" "${re
 def median(target):
     runs = [tuple(map(float, run.split())) for run in raw[target].split(";") if run.strip()]
     return tuple(statistics.median(run[i] for run in runs) for i in range(4))
-fixed, verify, direct, nginx, nginx2, gateway = (median(t) for t in ("fixed", "verify", "direct", "nginx", "nginx2", "gateway"))
+fixed, verify, direct, nginx, nginx2, hyper, gateway = (median(t) for t in ("fixed", "verify", "direct", "nginx", "nginx2", "hyper", "gateway"))
 rounds = int(sys.argv[1])
 if rounds > 1:
     print(f"Medians of {rounds} rounds.\n")
@@ -149,7 +155,8 @@ row("key verification, GET /v1/key", verify, f"**{verify[0] / fixed[0]:.2f}** of
 row("upstream direct", direct, "–")
 row("nginx → upstream, 1 worker (baseline)", nginx, added(nginx))
 row("nginx → upstream, 2 workers", nginx2, added(nginx2))
-row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers'); {added(gateway)}; {gateway[3] / nginx[3]:.1f}× nginx's CPU a request")
+row("bare hyper proxy → upstream (ceiling)", hyper, f"{hyper[0] / nginx[0]:.2f} of nginx's throughput; {added(hyper)}; {hyper[3] / nginx[3]:.1f}× nginx's CPU a request")
+row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers', {gateway[0] / hyper[0]:.2f} of the bare hyper proxy's); {added(gateway)}; {gateway[3] / nginx[3]:.1f}× nginx's CPU a request")
 print()
 print("Server CPU a request: user and system time of the serving processes (all")
 print("threads; keyscope's log writer included, the upstream not) over the wrk run,")
@@ -166,7 +173,7 @@ print("| measurement | requests/s | p50 | p99 | p99.9 | added to direct |")
 print("| --- | ---: | ---: | ---: | ---: | --- |")
 for rate in "$RATES".split():
     direct_paced = paced_median(f"direct {rate}")
-    for label, target in (("upstream direct", "direct"), ("nginx → upstream, 1 worker", "nginx"), ("keyscope gateway → upstream", "gateway")):
+    for label, target in (("upstream direct", "direct"), ("nginx → upstream, 1 worker", "nginx"), ("bare hyper proxy → upstream", "hyper"), ("keyscope gateway → upstream", "gateway")):
         m = paced_median(f"{target} {rate}")
         note = "–" if target == "direct" else f"p50 {m[2]-direct_paced[2]:+.0f} µs, p99 {m[3]-direct_paced[3]:+.0f} µs"
         print(f"| {label}, {rate}/s | {m[1]:.0f} | {m[2]:.0f} µs | {m[3]:.0f} µs | {m[4]:.0f} µs | {note} |")
