@@ -24,7 +24,7 @@ RATES=${RATES:-5000 20000}
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 WORK=$(mktemp -d /tmp/keyscope-bench-XXXX)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; for conf in nginx nginx2; do nginx -c "$WORK/$conf.conf" -s stop 2>/dev/null || true; done; rm -rf "$WORK"; }
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; for conf in nginx nginx2 nginxlog; do nginx -c "$WORK/$conf.conf" -s stop 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 for tool in wrk nginx; do
@@ -32,21 +32,21 @@ for tool in wrk nginx; do
 done
 cargo build --quiet --profile production -p keyscope-server --bin keyscope --example bench_targets --example bench_proxy --example bench_load
 
-KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104 HYPER=127.0.0.1:18105
+KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=127.0.0.1:18103 NGINX2=127.0.0.1:18104 HYPER=127.0.0.1:18105 NGINXLOG=127.0.0.1:18106
 "$TARGET_DIR/production/examples/bench_targets" "$FIXED" "$UPSTREAM" >/dev/null & PIDS+=($!)
 TARGETS_PID=$!
 "$TARGET_DIR/production/examples/bench_proxy" "$HYPER" "$UPSTREAM" >/dev/null & PIDS+=($!)
 HYPER_PID=$!
 RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/production/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
 KEYSCOPE_PID=$!
-nginx_conf() { # workers listen-address name
+nginx_conf() { # workers listen-address name [access_log]
   cat <<NGINX
 worker_processes $1;
 pid $WORK/$3.pid;
 error_log $WORK/$3-error.log;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  access_log ${4:-off};
   upstream target { server $UPSTREAM; keepalive 64; }
   server {
     listen $2;
@@ -57,8 +57,12 @@ NGINX
 }
 nginx_conf 1 "$NGINX" nginx >"$WORK/nginx.conf"
 nginx_conf 2 "$NGINX2" nginx2 >"$WORK/nginx2.conf"
+# Like for like in one respect: nginx writing a line for every request, as
+# keyscope records every call (buffered, as a busy nginx is set up).
+nginx_conf 1 "$NGINXLOG" nginxlog "$WORK/access.log combined buffer=64k flush=1s" >"$WORK/nginxlog.conf"
 nginx -c "$WORK/nginx.conf"
 nginx -c "$WORK/nginx2.conf"
+nginx -c "$WORK/nginxlog.conf"
 nginx_workers() { pgrep -P "$(cat "$WORK/$1.pid")" | tr '\n' ' '; }
 for _ in $(seq 50); do grep -q "listening on" "$WORK/keyscope.out" 2>/dev/null && break; sleep 0.2; done
 
@@ -110,7 +114,7 @@ PY
 }
 
 # Every target once a round, in the same order; medians across rounds.
-targets=(fixed verify direct nginx nginx2 hyper gateway)
+targets=(fixed verify direct nginx nginx2 nginxlog hyper gateway)
 declare -A results
 for _ in $(seq "$ROUNDS"); do
   results[fixed]+="$(measure "$TARGETS_PID" "http://$FIXED/fixed");"
@@ -118,6 +122,7 @@ for _ in $(seq "$ROUNDS"); do
   results[direct]+="$(measure "$TARGETS_PID" "http://$UPSTREAM/items/1");"
   results[nginx]+="$(measure "$(nginx_workers nginx)" "http://$NGINX/items/1");"
   results[nginx2]+="$(measure "$(nginx_workers nginx2)" "http://$NGINX2/items/1");"
+  results[nginxlog]+="$(measure "$(nginx_workers nginxlog)" "http://$NGINXLOG/items/1");"
   results[hyper]+="$(measure "$HYPER_PID" "http://$HYPER/items/1");"
   results[gateway]+="$(measure "$KEYSCOPE_PID" -H "Authorization: Bearer $key" "http://$KEYSCOPE/gateway/$api_id/items/1");"
 done
@@ -140,7 +145,7 @@ raw = {$(for target in "${targets[@]}"; do printf '"%s": "%s", ' "$target" "${re
 def median(target):
     runs = [tuple(map(float, run.split())) for run in raw[target].split(";") if run.strip()]
     return tuple(statistics.median(run[i] for run in runs) for i in range(4))
-fixed, verify, direct, nginx, nginx2, hyper, gateway = (median(t) for t in ("fixed", "verify", "direct", "nginx", "nginx2", "hyper", "gateway"))
+fixed, verify, direct, nginx, nginx2, nginxlog, hyper, gateway = (median(t) for t in ("fixed", "verify", "direct", "nginx", "nginx2", "nginxlog", "hyper", "gateway"))
 rounds = int(sys.argv[1])
 if rounds > 1:
     print(f"Medians of {rounds} rounds.\n")
@@ -155,8 +160,9 @@ row("key verification, GET /v1/key", verify, f"**{verify[0] / fixed[0]:.2f}** of
 row("upstream direct", direct, "–")
 row("nginx → upstream, 1 worker (baseline)", nginx, added(nginx))
 row("nginx → upstream, 2 workers", nginx2, added(nginx2))
+row("nginx → upstream, 1 worker, access log on", nginxlog, f"{nginxlog[0] / nginx[0]:.2f} of nginx's throughput without it; {added(nginxlog)}")
 row("bare hyper proxy → upstream (ceiling)", hyper, f"{hyper[0] / nginx[0]:.2f} of nginx's throughput; {added(hyper)}; {hyper[3] / nginx[3]:.1f}× nginx's CPU a request")
-row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers', {gateway[0] / hyper[0]:.2f} of the bare hyper proxy's); {added(gateway)}; {gateway[3] / nginx[3]:.1f}× nginx's CPU a request")
+row("keyscope gateway → upstream", gateway, f"**{gateway[0] / nginx[0]:.2f}** of nginx's throughput ({gateway[0] / nginx2[0]:.2f} of 2 workers', {gateway[0] / nginxlog[0]:.2f} of logging nginx's, {gateway[0] / hyper[0]:.2f} of the bare hyper proxy's); {added(gateway)}; {gateway[3] / nginx[3]:.1f}× nginx's CPU a request")
 print()
 print("Server CPU a request: user and system time of the serving processes (all")
 print("threads; keyscope's log writer included, the upstream not) over the wrk run,")
