@@ -67,7 +67,11 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let socket = tokio::net::TcpSocket::new_v4()?;
+                let socket = if listen.is_ipv4() {
+                    tokio::net::TcpSocket::new_v4()?
+                } else {
+                    tokio::net::TcpSocket::new_v6()?
+                };
                 socket.set_reuseaddr(true)?;
                 socket.set_reuseport(true)?;
                 socket.bind(listen)?;
