@@ -3,8 +3,8 @@
 //! route costs no database read. Every change to a key goes through the key
 //! service, which makes this cache forget the key before answering, so a
 //! revoked, rotated, disabled or deleted key is refused on the very next
-//! request. Expiry and
-//! rotation grace are judged at use time from the cached times.
+//! request. Expiry and rotation grace are judged at use time from the
+//! cached times.
 //!
 //! Changes made outside this process (the `keyscope keys revoke` command
 //! while a server runs, another server later) reach it when an entry ages

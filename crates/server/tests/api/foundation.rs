@@ -1,5 +1,6 @@
 use crate::helpers::{
-    error_of, request_id_of, spawn_app, spawn_demo_app, spawn_with, As, SpawnOptions,
+    error_of, request_id_of, spawn_app, spawn_app_with_timeouts, spawn_demo_app, spawn_with, As,
+    SpawnOptions,
 };
 use keyscope_model::ErrorCode;
 
@@ -47,13 +48,9 @@ async fn every_http_worker_answers_its_connections() {
 async fn slow_and_idle_connections_are_closed_after_the_client_timeout() {
     use std::time::{Duration, Instant};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let data = tempfile::TempDir::new().expect("temporary directory");
-    let app = spawn_with(SpawnOptions {
-        client_timeouts: keyscope_server::configuration::ClientTimeouts {
-            request_head: Duration::from_secs(1),
-            ..Default::default()
-        },
-        ..SpawnOptions::new(false, data.path())
+    let (app, _data) = spawn_app_with_timeouts(keyscope_server::configuration::ClientTimeouts {
+        request_head: Duration::from_secs(1),
+        ..Default::default()
     })
     .await;
     let host = app.address.trim_start_matches("http://").to_owned();

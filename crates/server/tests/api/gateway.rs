@@ -3,7 +3,8 @@
 //! slow, a failing and a plain-HTTP case.
 
 use crate::helpers::{
-    error_of, request_id_of, spawn_app, spawn_with, As, ConsoleUser, SpawnOptions, TestApp,
+    error_of, request_id_of, spawn_app, spawn_app_with_timeouts, spawn_with, As, ConsoleUser,
+    SpawnOptions, TestApp,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request};
@@ -387,13 +388,9 @@ async fn slow_and_failing_upstreams_get_504_and_502() {
 /// still streaming when the grace is over is cut off, and the server stops.
 #[tokio::test]
 async fn shutdown_cuts_off_answers_still_streaming_after_the_grace() {
-    let data = tempfile::TempDir::new().expect("temporary directory");
-    let app = spawn_with(SpawnOptions {
-        client_timeouts: keyscope_server::configuration::ClientTimeouts {
-            shutdown_grace: Duration::from_secs(1),
-            ..Default::default()
-        },
-        ..SpawnOptions::new(false, data.path())
+    let (app, _data) = spawn_app_with_timeouts(keyscope_server::configuration::ClientTimeouts {
+        shutdown_grace: Duration::from_secs(1),
+        ..Default::default()
     })
     .await;
     let owner = app.owner().await;

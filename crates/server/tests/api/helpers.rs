@@ -51,6 +51,18 @@ pub async fn spawn_app() -> (TestApp, TempDir) {
     (app, data)
 }
 
+/// A server whose HTTP workers wait on clients as `client_timeouts` says,
+/// for tests that need a timeout shorter than the default 30 s.
+pub async fn spawn_app_with_timeouts(client_timeouts: ClientTimeouts) -> (TestApp, TempDir) {
+    let data = TempDir::new().expect("temporary data directory");
+    let app = spawn_with(SpawnOptions {
+        client_timeouts,
+        ..SpawnOptions::new(false, data.path())
+    })
+    .await;
+    (app, data)
+}
+
 pub async fn spawn_demo_app() -> (TestApp, TempDir) {
     let data = TempDir::new().expect("temporary data directory");
     let app = spawn_with(SpawnOptions::new(true, data.path())).await;
