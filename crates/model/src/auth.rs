@@ -29,14 +29,14 @@ impl Role {
         Role::ALL.into_iter().find(|role| role.as_str() == text)
     }
 
-    /// Keys, credentials and usage are for Owner, Admin and Manager (seed 000).
+    /// Whether the console shows this role the keys, credentials and usage
+    /// screens (seed 000: Owner, Admin and Manager); decided by the one
+    /// permission model ([`Role::allows`]).
     pub fn manages_keys(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin | Role::Manager)
-    }
-
-    /// Console users are managed by Owners and Admins.
-    pub fn manages_users(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+        self.allows(&crate::scopes::Scope::on(
+            crate::scopes::Permission::Read,
+            crate::permissions::resource::KEYS,
+        ))
     }
 }
 
@@ -129,7 +129,6 @@ mod tests {
             .filter(|role| role.manages_keys())
             .collect();
         assert_eq!(managing, [Role::Owner, Role::Admin, Role::Manager]);
-        assert!(!Role::Manager.manages_users());
     }
 
     #[test]

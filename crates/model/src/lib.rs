@@ -9,6 +9,7 @@ pub mod key_requests;
 pub mod keys;
 pub mod limits;
 pub mod pagination;
+pub mod permissions;
 pub mod projects;
 pub mod requests;
 pub mod scopes;
@@ -27,6 +28,7 @@ pub use keys::{
 };
 pub use limits::{DayUsage, KeyQuota, LimitWindow, PlanLimits, QuotaStatus, RateLimitState};
 pub use pagination::PageRequest;
+pub use permissions::{Grant, Power, Refusal};
 pub use projects::{CreateProjectRequest, Project, ProjectCredentials, UpdateProjectRequest};
 pub use requests::{Cursor, LogFilter, LogPage, Outcome, RequestEntry};
 pub use scopes::{Permission, Scope, ScopeSet};

@@ -15,7 +15,7 @@
 //! `cargo run --profile server -p keyscope-server --example bench_log -- [RECORDS]`
 //! (`BENCH_LOG_ONLY_INGEST=1`: the seeding alone, no baselines or reads.)
 
-use keyscope_model::{CreateKeyRequest, KeySpec, LogFilter, Name, Outcome, UsageQuery};
+use keyscope_model::{CreateKeyRequest, Grant, KeySpec, LogFilter, Name, Outcome, UsageQuery};
 use keyscope_server::crypto::MasterKey;
 use keyscope_server::service::request_log::{self, BatchWriter, RequestRecord};
 use keyscope_server::service::{keys, projects, usage, Limits, Services};
@@ -190,8 +190,13 @@ async fn main() -> anyhow::Result<()> {
         keyscope_server::bootstrap::create_workspace(&store, "Bench", "bench@example.test").await?;
     let workspace_id = owner.workspace_id.clone();
     let now = chrono::Utc::now();
-    let (project, _) =
-        projects::create(&services, &workspace_id, Name::parse("Bench")?, now).await?;
+    let (project, _) = projects::create(
+        &services,
+        &Grant::operator(&workspace_id),
+        Name::parse("Bench")?,
+        now,
+    )
+    .await?;
     let mut key_ids = Vec::new();
     for index in 0..KEYS {
         let spec = KeySpec::parse(
@@ -203,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
             now,
         )?;
         key_ids.push((
-            keys::create(&services, &workspace_id, spec, now)
+            keys::create(&services, &Grant::operator(&workspace_id), spec, now)
                 .await?
                 .key
                 .id,
@@ -311,7 +316,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .map_err(|error| anyhow::anyhow!("{error}"))?;
     let summary_ms = median(21, || async {
-        Ok(usage::summary(&services, &workspace_id, &usage_query).await?)
+        Ok(usage::summary(&services, &Grant::operator(&workspace_id), &usage_query).await?)
     })
     .await?;
     let filter = LogFilter::parse([
@@ -321,10 +326,10 @@ async fn main() -> anyhow::Result<()> {
     ])
     .map_err(|error| anyhow::anyhow!("{error}"))?;
     let page_ms = median(21, || async {
-        Ok(request_log::page(&store, &workspace_id, &filter).await?)
+        Ok(request_log::page(&store, &Grant::operator(&workspace_id), &filter).await?)
     })
     .await?;
-    let first = request_log::page(&store, &workspace_id, &filter)
+    let first = request_log::page(&store, &Grant::operator(&workspace_id), &filter)
         .await
         .map_err(|error| anyhow::anyhow!("{error:?}"))?;
     let cursor = first.next_cursor.clone().unwrap_or_default();
@@ -336,7 +341,7 @@ async fn main() -> anyhow::Result<()> {
     ])
     .map_err(|error| anyhow::anyhow!("{error}"))?;
     let next_page_ms = median(21, || async {
-        Ok(request_log::page(&store, &workspace_id, &later).await?)
+        Ok(request_log::page(&store, &Grant::operator(&workspace_id), &later).await?)
     })
     .await?;
     let one_id = first
@@ -345,7 +350,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|entry| entry.id.clone())
         .unwrap_or_default();
     let lookup_ms = median(21, || async {
-        Ok(request_log::get(&store, &workspace_id, &one_id).await?)
+        Ok(request_log::get(&store, &Grant::operator(&workspace_id), &one_id).await?)
     })
     .await?;
     let bytes = directory_bytes(&directory.path().join("db"));

@@ -8,7 +8,7 @@ use crate::service::{keys, users, Limits, Services};
 use crate::startup::Application;
 use crate::store::{workspaces, Store};
 use clap::{Args, Parser, Subcommand};
-use keyscope_model::{CreateKeyRequest, KeySpec, PageRequest, Role};
+use keyscope_model::{CreateKeyRequest, Grant, KeySpec, PageRequest, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
@@ -204,9 +204,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     application.run_until(shutdown_signal()).await
 }
 
-/// The services and the workspace the operator commands act on: the one
-/// bootstrapped on first start.
-async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Services, String)> {
+/// The services and the workspace the operator commands act on (the one
+/// bootstrapped on first start), with the operator's grant: whoever runs
+/// `keyscope` on the machine holding the data directory owns it.
+async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Services, Grant)> {
     let store = Store::open(&data.data_dir).await?;
     let workspace_id = workspaces::first_workspace_id(store.pool())
         .await?
@@ -214,14 +215,14 @@ async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Services, String)> {
     let master_key = MasterKey::load_or_create(&data.data_dir, data.master_key.as_deref())?;
     Ok((
         Services::new(store, Limits::default(), master_key),
-        workspace_id,
+        Grant::operator(workspace_id),
     ))
 }
 
 async fn run_users(command: UsersCommand) -> anyhow::Result<()> {
     let UsersCommand::Add { data, email, role } = command;
-    let (services, workspace_id) = open_workspace(&data).await?;
-    let (user, password) = users::add(&services.store, &workspace_id, None, &email, role).await?;
+    let (services, operator) = open_workspace(&data).await?;
+    let (user, password) = users::add(&services.store, &operator, &email, role).await?;
     println!(
         "added {} ({}), id {}",
         user.email,
@@ -243,7 +244,7 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             project,
             expires_in_days,
         } => {
-            let (services, workspace_id) = open_workspace(&data).await?;
+            let (services, operator) = open_workspace(&data).await?;
             let request = CreateKeyRequest {
                 name,
                 scopes: (!scopes.is_empty()).then(|| {
@@ -259,7 +260,7 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             };
             let spec = KeySpec::parse(request, now)
                 .map_err(|error| anyhow::anyhow!("{}: {}", error.field, error.message))?;
-            let created = keys::create(&services, &workspace_id, spec, now).await?;
+            let created = keys::create(&services, &operator, spec, now).await?;
             println!(
                 "created {} ({}), scopes: {}",
                 created.key.id, created.key.name, created.key.scopes
@@ -268,12 +269,12 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             services.store.close().await;
         }
         KeysCommand::List { data } => {
-            let (services, workspace_id) = open_workspace(&data).await?;
+            let (services, operator) = open_workspace(&data).await?;
             let page = PageRequest {
                 limit: PageRequest::MAX_LIMIT,
                 offset: 0,
             };
-            let (listed, total) = keys::list(&services.store, &workspace_id, page, now).await?;
+            let (listed, total) = keys::list(&services.store, &operator, page, now).await?;
             for key in listed {
                 println!(
                     "{}\t{}…{}\t{:?}\t{}\t{}",
@@ -284,8 +285,8 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             services.store.close().await;
         }
         KeysCommand::Revoke { data, id } => {
-            let (services, workspace_id) = open_workspace(&data).await?;
-            let key = keys::revoke(&services, &workspace_id, &id, now).await?;
+            let (services, operator) = open_workspace(&data).await?;
+            let key = keys::revoke(&services, &operator, &id, now).await?;
             println!("revoked {} ({})", key.id, key.name);
             services.store.close().await;
         }

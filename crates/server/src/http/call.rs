@@ -56,8 +56,15 @@ impl CallSlot {
 }
 
 /// What every key-authenticated call goes through: authenticate, note the key
-/// for the log, run the call's own `check` (scope, project), then count the
-/// call against the key's limits; a refusal at any step is logged too.
+/// for the log, count the call against the key's limits, then run the
+/// call's own `check` (scope, project).
+///
+/// The one rule for refused calls: every call made with a valid key is
+/// counted and answered with its rate-limit headers, whether it is then
+/// refused (403, 404) or not, in the gateway and the management API alike;
+/// so a key probing for what it may reach is throttled like any other use.
+/// A call whose key fails authentication counts against nothing (there is
+/// no key to count against). Every call made with a valid key is logged.
 pub async fn admit_key(
     context: &ApiContext,
     extensions: &axum::http::Extensions,
@@ -68,14 +75,13 @@ pub async fn admit_key(
     let key = access::authenticate_key(&context.services, presented, now).await?;
     let slot = extensions.get::<CallSlot>().cloned().unwrap_or_default();
     slot.key(&key);
-    check(&key)?;
     let decision = access::count_request(&context.services, &key, now).await?;
     slot.decision(decision.clone());
-    if decision.allowed {
-        Ok(key)
-    } else {
-        Err(crate::error::Error::RateLimited(decision))
+    if !decision.allowed {
+        return Err(crate::error::Error::RateLimited(decision));
     }
+    check(&key)?;
+    Ok(key)
 }
 
 /// The one layer around every route: a new request id on the request and

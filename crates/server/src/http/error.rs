@@ -97,6 +97,27 @@ fn access_parts(error: AccessError) -> Parts {
             ErrorCode::Forbidden,
             format!("you need the {needed} role for this; ask an owner of the workspace"),
         ),
+        ProjectConfined { project_id } => Parts {
+            status: StatusCode::FORBIDDEN,
+            code: ErrorCode::Forbidden,
+            message: format!("this key is confined to project {project_id}, and this belongs to the whole workspace; use a workspace-wide key or the console"),
+            details: Some(json!({ "project_id": project_id })),
+        },
+        BeyondGrant { scope } => Parts {
+            status: StatusCode::FORBIDDEN,
+            code: ErrorCode::Forbidden,
+            message: format!("you do not hold the `{scope}` scope, so you cannot give it to a key or act on a key that has it"),
+            details: Some(json!({ "field": "scopes", "scope": scope.to_string() })),
+        },
+        RoleBeyondGrant { role } => Parts {
+            status: StatusCode::FORBIDDEN,
+            code: ErrorCode::Forbidden,
+            message: match role {
+                keyscope_model::Role::Owner => "only an Owner can add an Owner".to_owned(),
+                other => format!("you cannot add a user with the {} role: it can do more than you can", other.as_str()),
+            },
+            details: Some(json!({ "field": "role" })),
+        },
         BadCsrfToken => parts(
             StatusCode::FORBIDDEN,
             ErrorCode::CsrfTokenInvalid,

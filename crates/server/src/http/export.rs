@@ -10,7 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use keyscope_model::{Cursor, FieldError, LogFilter, Permission, RequestEntry, Scope};
+use keyscope_model::{Cursor, FieldError, LogFilter, RequestEntry};
 
 #[derive(Clone, Copy)]
 enum Format {
@@ -27,7 +27,7 @@ pub async fn export(
     caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Response> {
-    caller.require(&Scope::on(Permission::Read, "usage"))?;
+    let grant = caller.grant();
     let pairs = query::pairs(raw_query.as_deref());
     let mut format = Format::Csv;
     let mut filter_pairs = Vec::new();
@@ -52,7 +52,8 @@ pub async fn export(
     }
     let mut filter = LogFilter::parse(filter_pairs)?;
     filter.limit = PAGE;
-    let workspace_id = caller.workspace_id().to_owned();
+    // Refused here, before the answer starts, rather than in the stream.
+    let filter = request_log::authorized(&grant, &filter)?;
     let store = context.services.store.clone();
 
     let header_chunk = match format {
@@ -60,10 +61,10 @@ pub async fn export(
         Format::Ndjson => None,
     };
     let pages = futures_util::stream::unfold(Some(filter), move |next| {
-        let (store, workspace_id) = (store.clone(), workspace_id.clone());
+        let (store, grant) = (store.clone(), grant.clone());
         async move {
             let filter = next?;
-            match request_log::page(&store, &workspace_id, &filter).await {
+            match request_log::page(&store, &grant, &filter).await {
                 Ok(page) => {
                     let following = page
                         .next_cursor

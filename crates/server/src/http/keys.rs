@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use keyscope_model::{
     ApiKey, CallingKey, CreateKeyRequest, CreatedKey, KeyChanges, KeyQuota, KeySpec, ListResponse,
-    PageRequest, Permission, RateLimitState, Response, RotateKeyRequest, Scope, UpdateKeyRequest,
+    PageRequest, RateLimitState, Response, RotateKeyRequest, Scope, UpdateKeyRequest,
     VerifyRequest, VerifyResponse,
 };
 
@@ -34,16 +34,10 @@ async fn list(
     caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Json<ListResponse<ApiKey>>> {
-    caller.require(&Scope::on(Permission::Read, "keys"))?;
     let pairs = query::pairs(raw_query.as_deref());
     let page = PageRequest::parse(query::as_str_pairs(&pairs), &[])?;
-    let (keys, total) = keys::list(
-        &context.services.store,
-        caller.workspace_id(),
-        page,
-        Utc::now(),
-    )
-    .await?;
+    let (keys, total) =
+        keys::list(&context.services.store, &caller.grant(), page, Utc::now()).await?;
     Ok(Json(ListResponse::new(
         keys,
         total,
@@ -57,10 +51,9 @@ async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateKeyRequest>,
 ) -> Result<(StatusCode, Json<Response<CreatedKey>>)> {
-    caller.require(&Scope::on(Permission::Write, "keys"))?;
     let now = Utc::now();
     let spec = KeySpec::parse(request, now)?;
-    let created = keys::create(&context.services, caller.workspace_id(), spec, now).await?;
+    let created = keys::create(&context.services, &caller.grant(), spec, now).await?;
     Ok((StatusCode::CREATED, Json(Response::new(created))))
 }
 
@@ -69,14 +62,7 @@ async fn read(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<ApiKey>>> {
-    caller.require(&Scope::on(Permission::Read, "keys"))?;
-    let key = keys::get(
-        &context.services.store,
-        caller.workspace_id(),
-        &id,
-        Utc::now(),
-    )
-    .await?;
+    let key = keys::get(&context.services.store, &caller.grant(), &id, Utc::now()).await?;
     Ok(Json(Response::new(key)))
 }
 
@@ -86,10 +72,9 @@ async fn update(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<UpdateKeyRequest>,
 ) -> Result<Json<Response<ApiKey>>> {
-    caller.require(&Scope::on(Permission::Write, "keys"))?;
     let now = Utc::now();
     let changes = KeyChanges::parse(request, now)?;
-    let key = keys::update(&context.services, caller.workspace_id(), &id, changes, now).await?;
+    let key = keys::update(&context.services, &caller.grant(), &id, changes, now).await?;
     Ok(Json(Response::new(key)))
 }
 
@@ -99,15 +84,8 @@ async fn rotate(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<RotateKeyRequest>,
 ) -> Result<Json<Response<CreatedKey>>> {
-    caller.require(&Scope::on(Permission::Write, "keys"))?;
-    let rotated = keys::rotate(
-        &context.services,
-        caller.workspace_id(),
-        &id,
-        request,
-        Utc::now(),
-    )
-    .await?;
+    let rotated =
+        keys::rotate(&context.services, &caller.grant(), &id, request, Utc::now()).await?;
     Ok(Json(Response::new(rotated)))
 }
 
@@ -116,8 +94,7 @@ async fn revoke(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<ApiKey>>> {
-    caller.require(&Scope::on(Permission::Write, "keys"))?;
-    let key = keys::revoke(&context.services, caller.workspace_id(), &id, Utc::now()).await?;
+    let key = keys::revoke(&context.services, &caller.grant(), &id, Utc::now()).await?;
     Ok(Json(Response::new(key)))
 }
 
@@ -126,8 +103,7 @@ async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    caller.require(&Scope::on(Permission::Delete, "keys"))?;
-    keys::delete(&context.services, caller.workspace_id(), &id).await?;
+    keys::delete(&context.services, &caller.grant(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -149,8 +125,7 @@ async fn quota(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<KeyQuota>>> {
-    caller.require(&Scope::on(Permission::Read, "keys"))?;
-    let quota = quotas::for_key(&context.services, caller.workspace_id(), &id, Utc::now()).await?;
+    let quota = quotas::for_key(&context.services, &caller.grant(), &id, Utc::now()).await?;
     Ok(Json(Response::new(quota)))
 }
 
@@ -183,17 +158,24 @@ async fn verify(
         (None, None) => None,
     };
     let now = Utc::now();
-    let checked = match access::authenticate_key(&context.services, &request.key, now).await {
-        Ok(key) => {
+    // Whose key it is comes before what state it is in: a Project Key learns
+    // nothing (revoked, disabled, expired) about keys outside its project.
+    let found = access::find_key(&context.services, &request.key)
+        .await
+        .and_then(|key| {
             if key.belongs_to(&project.id, &project.workspace_id) {
-                slot.key(&key);
-                // Counted like any call the key makes.
-                let decision = access::count_request(&context.services, &key, now).await?;
-                Ok((key, decision))
+                access::check_key_state(&context.services, key, now)
             } else {
                 // The same answer as for a key that does not exist.
-                Err(AccessError::UnknownKey)
+                Err(AccessError::UnknownKey.into())
             }
+        });
+    let checked = match found {
+        Ok(key) => {
+            slot.key(&key);
+            // Counted like any call the key makes.
+            let decision = access::count_request(&context.services, &key, now).await?;
+            Ok((key, decision))
         }
         Err(Error::Access(refusal)) => Err(refusal),
         Err(other) => return Err(other),

@@ -9,7 +9,7 @@ use crate::service::request_log;
 use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
-use keyscope_model::{FieldError, Permission, Scope};
+use keyscope_model::FieldError;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -18,7 +18,7 @@ pub async fn live(
     caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    caller.require(&Scope::on(Permission::Read, "usage"))?;
+    let grant = caller.grant();
     let (mut key_id, mut project_id) = (None, None);
     for (name, value) in query::pairs(raw_query.as_deref()) {
         match name.as_str() {
@@ -32,7 +32,18 @@ pub async fn live(
             }
         }
     }
-    let workspace_id = caller.workspace_id().to_owned();
+    // The same rule as the log's pages: `read:usage`, and a confined
+    // caller hears only its project.
+    let filter = request_log::authorized(
+        &grant,
+        &keyscope_model::LogFilter {
+            key_id,
+            project_id,
+            ..keyscope_model::LogFilter::default()
+        },
+    )?;
+    let (key_id, project_id) = (filter.key_id, filter.project_id);
+    let workspace_id = grant.workspace_id;
     let receiver = context.services.recorder.subscribe();
     let events = futures_util::stream::unfold(receiver, move |mut receiver| {
         let (workspace_id, key_id, project_id) =

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use keyscope_model::{
-    CreateProjectRequest, Name, Permission, Project, ProjectCredentials, QuotaStatus, Response,
-    Scope, UpdateProjectRequest,
+    CreateProjectRequest, Name, Project, ProjectCredentials, QuotaStatus, Response,
+    UpdateProjectRequest,
 };
 use serde::Serialize;
 
@@ -28,8 +28,7 @@ async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
 ) -> Result<Json<Response<Vec<Project>>>> {
-    caller.require(&Scope::on(Permission::Read, "projects"))?;
-    let listed = projects::list(&context.services, caller.workspace_id()).await?;
+    let listed = projects::list(&context.services, &caller.grant()).await?;
     Ok(Json(Response::new(listed)))
 }
 
@@ -39,8 +38,7 @@ async fn update(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<UpdateProjectRequest>,
 ) -> Result<Json<Response<Project>>> {
-    caller.require(&Scope::on(Permission::Write, "projects"))?;
-    let project = projects::update(&context.services, caller.workspace_id(), &id, request).await?;
+    let project = projects::update(&context.services, &caller.grant(), &id, request).await?;
     Ok(Json(Response::new(project)))
 }
 
@@ -55,15 +53,9 @@ async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateProjectRequest>,
 ) -> Result<(StatusCode, Json<Response<CreatedProject>>)> {
-    caller.require(&Scope::on(Permission::Write, "projects"))?;
     let name = Name::parse(&request.name)?;
-    let (project, credentials) = projects::create(
-        &context.services,
-        caller.workspace_id(),
-        name,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let (project, credentials) =
+        projects::create(&context.services, &caller.grant(), name, chrono::Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(Response::new(CreatedProject {
@@ -78,8 +70,7 @@ async fn credentials(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<ProjectCredentials>>> {
-    caller.require(&Scope::on(Permission::Read, "credentials"))?;
-    let credentials = projects::credentials(&context.services, caller.workspace_id(), &id).await?;
+    let credentials = projects::credentials(&context.services, &caller.grant(), &id).await?;
     Ok(Json(Response::new(credentials)))
 }
 
@@ -88,8 +79,7 @@ async fn regenerate(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<ProjectCredentials>>> {
-    caller.require(&Scope::on(Permission::Write, "credentials"))?;
-    let credentials = projects::regenerate(&context.services, caller.workspace_id(), &id).await?;
+    let credentials = projects::regenerate(&context.services, &caller.grant(), &id).await?;
     Ok(Json(Response::new(credentials)))
 }
 
@@ -98,13 +88,7 @@ async fn quota(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Response<QuotaStatus>>> {
-    caller.require(&Scope::on(Permission::Read, "projects"))?;
-    let quota = quotas::for_project(
-        &context.services,
-        caller.workspace_id(),
-        &id,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let quota =
+        quotas::for_project(&context.services, &caller.grant(), &id, chrono::Utc::now()).await?;
     Ok(Json(Response::new(quota)))
 }

@@ -8,9 +8,7 @@ use crate::service::{request_log, usage};
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use keyscope_model::{
-    LogFilter, LogPage, Permission, RequestEntry, Response, Scope, UsageQuery, UsageSummary,
-};
+use keyscope_model::{LogFilter, LogPage, RequestEntry, Response, UsageQuery, UsageSummary};
 use std::sync::atomic::Ordering;
 
 pub fn router() -> Router<ApiContext> {
@@ -27,14 +25,14 @@ async fn log(
     caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Json<LogPage>> {
-    caller.require(&Scope::on(Permission::Read, "usage"))?;
     let pairs = query::pairs(raw_query.as_deref());
     let filter = LogFilter::parse(query::as_str_pairs(&pairs))?;
     let store = &context.services.store;
-    let mut page = request_log::page(store, caller.workspace_id(), &filter).await?;
+    let grant = caller.grant();
+    let mut page = request_log::page(store, &grant, &filter).await?;
     // The first page carries the total; later pages continue the same list.
     if filter.cursor.is_none() {
-        page.total = Some(request_log::total(store, caller.workspace_id(), &filter).await?);
+        page.total = Some(request_log::total(store, &grant, &filter).await?);
     }
     Ok(Json(page))
 }
@@ -44,8 +42,7 @@ async fn one(
     caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<Response<RequestEntry>>> {
-    caller.require(&Scope::on(Permission::Read, "usage"))?;
-    let entry = request_log::get(&context.services.store, caller.workspace_id(), &id).await?;
+    let entry = request_log::get(&context.services.store, &caller.grant(), &id).await?;
     Ok(Json(Response::new(entry)))
 }
 
@@ -56,10 +53,9 @@ async fn usage(
     caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Result<Json<Response<UsageSummary>>> {
-    caller.require(&Scope::on(Permission::Read, "usage"))?;
     let pairs = query::pairs(raw_query.as_deref());
     let usage_query = UsageQuery::parse(query::as_str_pairs(&pairs), chrono::Utc::now())?;
-    let summary = usage::summary(&context.services, caller.workspace_id(), &usage_query).await?;
+    let summary = usage::summary(&context.services, &caller.grant(), &usage_query).await?;
     Ok(Json(Response::new(summary)))
 }
 

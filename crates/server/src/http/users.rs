@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use keyscope_model::auth::{AddUserRequest, User};
-use keyscope_model::{Permission, Response, Scope};
+use keyscope_model::Response;
 use serde::Serialize;
 
 pub fn router() -> Router<ApiContext> {
@@ -21,9 +21,8 @@ async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
 ) -> Result<Json<Response<Vec<User>>>> {
-    caller.require(&Scope::on(Permission::Read, "users"))?;
     Ok(Json(Response::new(
-        users::list(&context.services.store, &caller).await?,
+        users::list(&context.services.store, &caller.grant()).await?,
     )))
 }
 
@@ -39,15 +38,9 @@ async fn add(
     caller: Caller,
     JsonBody(request): JsonBody<AddUserRequest>,
 ) -> Result<(StatusCode, Json<Response<AddedUser>>)> {
-    caller.require(&Scope::on(Permission::Write, "users"))?;
-    let added_by = match &caller {
-        Caller::Console(session) => Some(session),
-        Caller::Key(_) => None,
-    };
     let (user, password) = users::add(
         &context.services.store,
-        caller.workspace_id(),
-        added_by,
+        &caller.grant(),
         &request.email,
         request.role,
     )

@@ -8,7 +8,9 @@ use crate::secrets;
 use crate::store::{self, keys, sessions};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
-use keyscope_model::{KeySecret, Plan, Role, Scope, ScopeSet, SecretFormatError};
+use keyscope_model::{
+    Grant, KeySecret, Plan, Power, Refusal, Role, Scope, ScopeSet, SecretFormatError,
+};
 
 /// Why a caller was refused. Each has its own error code and a message that
 /// says how to fix it.
@@ -31,10 +33,40 @@ pub enum AccessError {
     RoleForbidden {
         needed: &'static str,
     },
+    /// A project-confined key asked for something workspace-wide.
+    ProjectConfined {
+        project_id: String,
+    },
+    /// Minting or changing a key would hand out a scope the caller lacks.
+    BeyondGrant {
+        scope: Scope,
+    },
+    /// Adding a user with a role the caller's grant does not cover.
+    RoleBeyondGrant {
+        role: Role,
+    },
     BadCsrfToken,
     BadCredentials,
     MissingProjectKey,
     UnknownProjectKey,
+}
+
+impl From<Refusal> for AccessError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::MissingScope(required) => AccessError::InsufficientScope { required },
+            Refusal::RoleTooLow { needed } => AccessError::RoleForbidden { needed },
+            Refusal::ProjectConfined { project_id } => AccessError::ProjectConfined { project_id },
+            Refusal::BeyondGrant { scope } => AccessError::BeyondGrant { scope },
+            Refusal::RoleBeyondGrant { role } => AccessError::RoleBeyondGrant { role },
+        }
+    }
+}
+
+impl From<Refusal> for crate::error::Error {
+    fn from(refusal: Refusal) -> Self {
+        crate::error::Error::Access(refusal.into())
+    }
 }
 
 /// A key that passed authentication: its cached entry, shared rather than
@@ -51,7 +83,7 @@ impl std::ops::Deref for AuthenticatedKey {
     }
 }
 
-impl AuthenticatedKey {
+impl CachedKey {
     /// Whether the key may be used for `project`: a key of that project, or
     /// a workspace-wide key of its workspace.
     pub fn belongs_to(&self, project_id: &str, workspace_id: &str) -> bool {
@@ -77,29 +109,26 @@ impl Caller {
         }
     }
 
-    /// Keys need the scope; console users need a role that manages keys
-    /// (and, for changes to users, one that manages users).
-    pub fn require(&self, scope: &Scope) -> Result<(), AccessError> {
+    /// What the caller may do: the one permission model's grant.
+    pub fn grant(&self) -> Grant {
         match self {
-            Caller::Key(key) if key.scopes.grants(scope) => Ok(()),
-            Caller::Key(_) => Err(AccessError::InsufficientScope {
-                required: scope.clone(),
-            }),
-            Caller::Console(session) => {
-                let changes_users = scope.resource.as_deref() == Some("users")
-                    && scope.permission != keyscope_model::Permission::Read;
-                if changes_users && !session.role.manages_users() {
-                    Err(AccessError::RoleForbidden {
-                        needed: "Owner or Admin",
-                    })
-                } else if !session.role.manages_keys() {
-                    Err(AccessError::RoleForbidden {
-                        needed: "Owner, Admin or Manager",
-                    })
-                } else {
-                    Ok(())
-                }
-            }
+            Caller::Key(key) => key.grant(),
+            Caller::Console(session) => Grant {
+                workspace_id: session.workspace_id.clone(),
+                project_id: None,
+                power: Power::Role(session.role),
+            },
+        }
+    }
+}
+
+impl CachedKey {
+    /// A key acts with its scopes, inside its project when it has one.
+    pub fn grant(&self) -> Grant {
+        Grant {
+            workspace_id: self.workspace_id.clone(),
+            project_id: self.project_id.clone(),
+            power: Power::Scopes(self.scopes.clone()),
         }
     }
 }
@@ -112,6 +141,16 @@ pub async fn authenticate_key(
     presented: &str,
     now: DateTime<Utc>,
 ) -> crate::error::Result<AuthenticatedKey> {
+    let key = find_key(services, presented).await?;
+    check_key_state(services, key, now)
+}
+
+/// The key a presented secret names, whatever its state: format and
+/// checksum first (no look-up for a typo), then the cache or the store.
+pub async fn find_key(
+    services: &Services,
+    presented: &str,
+) -> crate::error::Result<std::sync::Arc<CachedKey>> {
     let presented = presented.trim();
     if presented.is_empty() {
         return Err(AccessError::MissingKey.into());
@@ -133,6 +172,16 @@ pub async fn authenticate_key(
             key
         }
     };
+    Ok(key)
+}
+
+/// Whether a found key may be used now: current (or a rotated secret in its
+/// grace period), not revoked, enabled, not expired.
+pub fn check_key_state(
+    services: &Services,
+    key: std::sync::Arc<CachedKey>,
+    now: DateTime<Utc>,
+) -> crate::error::Result<AuthenticatedKey> {
     let now_millis = store::millis(now);
     if !key.is_current
         && key

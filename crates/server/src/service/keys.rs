@@ -1,27 +1,39 @@
-//! Keys: issue, list, read, change, rotate, revoke, delete. Every call is
-//! scoped to the caller's workspace; another workspace's key answers as a
-//! missing one.
+//! Keys: issue, list, read, change, rotate, revoke, delete. Every call
+//! asks the caller's [`Grant`] first: a key out of its sight (another
+//! workspace's, or for a project-confined caller another project's or a
+//! workspace-wide one) answers as a missing one, and a key may only be
+//! minted or changed by a caller holding every scope it carries.
 
 use super::Services;
 use crate::error::{Error, Result};
 use crate::secrets;
 use crate::store::{self, keys, projects, Store};
 use chrono::{DateTime, Utc};
+use keyscope_model::permissions::resource;
 use keyscope_model::timestamp::from_millis;
 use keyscope_model::{
-    ApiKey, CreatedKey, KeyChanges, KeySecret, KeySpec, KeyStatus, PageRequest, Plan,
-    RotateKeyRequest, ScopeSet,
+    ApiKey, CreatedKey, Grant, KeyChanges, KeySecret, KeySpec, KeyStatus, PageRequest, Permission,
+    Plan, RotateKeyRequest, Scope, ScopeSet,
 };
 
 /// One page of the workspace's keys, newest first, and the total count.
 pub async fn list(
     store: &Store,
-    workspace_id: &str,
+    grant: &Grant,
     page: PageRequest,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ApiKey>, u64)> {
-    let rows = keys::list(store.pool(), workspace_id, page.limit, page.offset).await?;
-    let total = keys::count(store.pool(), workspace_id).await?;
+    grant.require(&Scope::on(Permission::Read, resource::KEYS))?;
+    let (workspace_id, project_id) = (grant.workspace_id.as_str(), grant.project_id());
+    let rows = keys::list(
+        store.pool(),
+        workspace_id,
+        project_id,
+        page.limit,
+        page.offset,
+    )
+    .await?;
+    let total = keys::count(store.pool(), workspace_id, project_id).await?;
     let keys = rows
         .into_iter()
         .map(|row| to_view(row, now))
@@ -29,33 +41,56 @@ pub async fn list(
     Ok((keys, u64::try_from(total).unwrap_or(0)))
 }
 
-pub async fn get(
-    store: &Store,
-    workspace_id: &str,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<ApiKey> {
-    let row = keys::get(store.pool(), workspace_id, id)
+pub async fn get(store: &Store, grant: &Grant, id: &str, now: DateTime<Utc>) -> Result<ApiKey> {
+    grant.require(&Scope::on(Permission::Read, resource::KEYS))?;
+    to_view(visible_row(store, grant, id).await?, now)
+}
+
+/// The key's row if the grant sees it.
+async fn visible_row(store: &Store, grant: &Grant, id: &str) -> Result<keys::KeyRow> {
+    keys::get(store.pool(), &grant.workspace_id, id)
         .await?
-        .ok_or_else(|| not_found(id))?;
-    to_view(row, now)
+        .filter(|row| grant.sees(row.project_id.as_deref()))
+        .ok_or_else(|| not_found(id))
+}
+
+/// A key the grant may change: in sight, with write (or for `delete`,
+/// delete) on keys, and holding every scope the key carries, so nobody
+/// takes over (by rotation) or disarms a key more powerful than they are.
+async fn changeable_row(
+    store: &Store,
+    grant: &Grant,
+    id: &str,
+    permission: Permission,
+) -> Result<keys::KeyRow> {
+    grant.require(&Scope::on(permission, resource::KEYS))?;
+    let row = visible_row(store, grant, id).await?;
+    let scopes = ScopeSet::parse_list(&row.scopes)
+        .map_err(|error| anyhow::anyhow!("key {} has unreadable scopes: {error}", row.id))?;
+    grant.require_covers(&scopes, row.project_id.as_deref())?;
+    Ok(row)
 }
 
 /// Issues a key. The secret is in the answer and nowhere else: the store
 /// keeps its digest.
 pub async fn create(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     spec: KeySpec,
     now: DateTime<Utc>,
 ) -> Result<CreatedKey> {
+    grant.require(&Scope::on(Permission::Write, resource::KEYS))?;
+    if let Some(project_id) = &spec.project_id {
+        if !grant.sees(Some(project_id)) {
+            return Err(no_project(project_id));
+        }
+    }
+    grant.require_covers(&spec.scopes, spec.project_id.as_deref())?;
+    let workspace_id = grant.workspace_id.as_str();
     let store = &services.store;
     if let Some(project_id) = &spec.project_id {
         if !projects::exists(store.pool(), workspace_id, project_id).await? {
-            return Err(Error::Validation(keyscope_model::FieldError::new(
-                "project_id",
-                format!("no project {project_id} in this workspace"),
-            )));
+            return Err(no_project(project_id));
         }
         let limit = services.limits.max_keys_per_project;
         if keys::count_in_project(store.pool(), project_id).await? >= i64::from(limit) {
@@ -94,18 +129,23 @@ pub async fn create(
     drop(connection);
     tracing::info!(key_id = %id, %workspace_id, "key created");
     Ok(CreatedKey {
-        key: get(store, workspace_id, &id, now).await?,
+        key: to_view(visible_row(store, grant, &id).await?, now)?,
         secret: secret.expose().to_owned(),
     })
 }
 
 pub async fn update(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     id: &str,
     changes: KeyChanges,
     now: DateTime<Utc>,
 ) -> Result<ApiKey> {
+    let row = changeable_row(&services.store, grant, id, Permission::Write).await?;
+    if let Some(scopes) = &changes.scopes {
+        grant.require_covers(scopes, row.project_id.as_deref())?;
+    }
+    let workspace_id = grant.workspace_id.as_str();
     let scopes = changes.scopes.as_ref().map(ScopeSet::to_string);
     let update = keys::KeyUpdate {
         name: changes.name.as_ref().map(|name| name.as_str()),
@@ -122,21 +162,25 @@ pub async fn update(
         return Err(not_found(id));
     }
     services.key_cache.forget(id);
-    get(store, workspace_id, id, now).await
+    to_view(visible_row(store, grant, id).await?, now)
 }
 
 /// A new secret for the key. Without grace the old one stops at once;
 /// with it, the old one works until the grace period ends.
 pub async fn rotate(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     id: &str,
     request: RotateKeyRequest,
     now: DateTime<Utc>,
 ) -> Result<CreatedKey> {
     let grace = request.grace()?;
     let store = &services.store;
-    let current = get(store, workspace_id, id, now).await?;
+    let current = to_view(
+        changeable_row(store, grant, id, Permission::Write).await?,
+        now,
+    )?;
+    let workspace_id = grant.workspace_id.as_str();
     if current.status == KeyStatus::Revoked {
         return Err(Error::Conflict(format!(
             "key {id} is revoked; create a new key instead"
@@ -161,28 +205,31 @@ pub async fn rotate(
     services.key_cache.forget(id);
     tracing::info!(key_id = %id, grace_seconds = grace.num_seconds(), "key rotated");
     Ok(CreatedKey {
-        key: get(store, workspace_id, id, now).await?,
+        key: to_view(visible_row(store, grant, id).await?, now)?,
         secret: secret.expose().to_owned(),
     })
 }
 
 pub async fn revoke(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<ApiKey> {
     let store = &services.store;
+    changeable_row(store, grant, id, Permission::Write).await?;
+    let workspace_id = grant.workspace_id.as_str();
     if !keys::revoke(store.pool(), workspace_id, id, store::millis(now)).await? {
         return Err(not_found(id));
     }
     services.key_cache.forget(id);
     tracing::info!(key_id = %id, "key revoked");
-    get(store, workspace_id, id, now).await
+    to_view(visible_row(store, grant, id).await?, now)
 }
 
-pub async fn delete(services: &Services, workspace_id: &str, id: &str) -> Result<()> {
-    if !keys::delete(services.store.pool(), workspace_id, id).await? {
+pub async fn delete(services: &Services, grant: &Grant, id: &str) -> Result<()> {
+    changeable_row(&services.store, grant, id, Permission::Delete).await?;
+    if !keys::delete(services.store.pool(), &grant.workspace_id, id).await? {
         return Err(not_found(id));
     }
     services.key_cache.forget(id);
@@ -192,6 +239,13 @@ pub async fn delete(services: &Services, workspace_id: &str, id: &str) -> Result
 
 fn not_found(id: &str) -> Error {
     Error::NotFound(format!("no key {id} in this workspace"))
+}
+
+fn no_project(project_id: &str) -> Error {
+    Error::Validation(keyscope_model::FieldError::new(
+        "project_id",
+        format!("no project {project_id} in this workspace"),
+    ))
 }
 
 fn to_view(row: keys::KeyRow, now: DateTime<Utc>) -> Result<ApiKey> {

@@ -8,7 +8,10 @@ use crate::error::{Error, Result};
 use crate::secrets;
 use crate::store::{self, projects};
 use chrono::{DateTime, Utc};
-use keyscope_model::{Name, Project, ProjectCredentials, UpdateProjectRequest};
+use keyscope_model::permissions::resource;
+use keyscope_model::{
+    Grant, Name, Permission, Project, ProjectCredentials, Scope, UpdateProjectRequest,
+};
 
 /// The prefix secret scanners can look for.
 pub const PROJECT_KEY_PREFIX: &str = "ksp_";
@@ -20,12 +23,18 @@ pub struct AuthenticatedProject {
     pub workspace_id: String,
 }
 
+/// A new project and its credentials: workspace-wide, and since the answer
+/// carries the Project Key, only for who may see credentials.
 pub async fn create(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     name: Name,
     now: DateTime<Utc>,
 ) -> Result<(Project, ProjectCredentials)> {
+    grant.require(&Scope::on(Permission::Write, resource::PROJECTS))?;
+    grant.require(&Scope::on(Permission::Admin, resource::CREDENTIALS))?;
+    grant.require_workspace_wide()?;
+    let workspace_id = grant.workspace_id.as_str();
     let id = format!("prj_{}", ulid::Ulid::new());
     let mut connection = services.store.pool().acquire().await?;
     projects::insert(
@@ -40,30 +49,50 @@ pub async fn create(
     )
     .await?;
     drop(connection);
-    let credentials = regenerate(services, workspace_id, &id).await?;
-    let project = get(services, workspace_id, &id).await?;
+    let credentials = new_credentials(services, workspace_id, &id).await?;
+    let project = visible(services, grant, &id).await?;
     Ok((project, credentials))
 }
 
-pub async fn list(services: &Services, workspace_id: &str) -> Result<Vec<Project>> {
-    let rows = projects::list(services.store.pool(), workspace_id).await?;
-    Ok(rows.into_iter().map(to_view).collect())
+/// The workspace's projects; a project-confined caller sees its own only.
+pub async fn list(services: &Services, grant: &Grant) -> Result<Vec<Project>> {
+    grant.require(&Scope::on(Permission::Read, resource::PROJECTS))?;
+    let rows = projects::list(services.store.pool(), &grant.workspace_id).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| grant.sees(Some(&row.id)))
+        .map(to_view)
+        .collect())
 }
 
-pub async fn get(services: &Services, workspace_id: &str, id: &str) -> Result<Project> {
-    let row = projects::get(services.store.pool(), workspace_id, id)
+/// The project if the grant sees it; another workspace's or, for a
+/// confined caller, another project answers as missing.
+async fn visible(services: &Services, grant: &Grant, id: &str) -> Result<Project> {
+    let row = projects::get(services.store.pool(), &grant.workspace_id, id)
         .await?
+        .filter(|_| grant.sees(Some(id)))
         .ok_or_else(|| not_found(id))?;
     Ok(to_view(row))
 }
 
-/// Renames and sets or clears the upstream the gateway proxies to.
+/// Checks that the grant may read the project (`read:projects`, in sight):
+/// for what hangs off a project (its quota).
+pub async fn require_readable(services: &Services, grant: &Grant, id: &str) -> Result<()> {
+    grant.require(&Scope::on(Permission::Read, resource::PROJECTS))?;
+    visible(services, grant, id).await.map(drop)
+}
+
+/// Renames and sets or clears the upstream the gateway proxies to. The
+/// gateway's cached route is forgotten at once, so the next call goes to
+/// the new upstream.
 pub async fn update(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     id: &str,
     request: UpdateProjectRequest,
 ) -> Result<Project> {
+    grant.require(&Scope::on(Permission::Write, resource::PROJECTS))?;
+    let workspace_id = grant.workspace_id.as_str();
     let name = request.name.as_deref().map(Name::parse).transpose()?;
     let upstream = request
         .upstream_url
@@ -73,15 +102,16 @@ pub async fn update(
                 .transpose()
         })
         .transpose()?;
-    get(services, workspace_id, id).await?;
+    visible(services, grant, id).await?;
     if let Some(name) = name {
         projects::rename(services.store.pool(), workspace_id, id, name.as_str()).await?;
     }
     if let Some(upstream) = upstream {
         projects::set_upstream(services.store.pool(), workspace_id, id, upstream.as_deref())
             .await?;
+        services.route_cache.forget(id);
     }
-    get(services, workspace_id, id).await
+    visible(services, grant, id).await
 }
 
 fn to_view(row: projects::ProjectRow) -> Project {
@@ -93,12 +123,16 @@ fn to_view(row: projects::ProjectRow) -> Project {
     }
 }
 
-/// The current credentials; made on first view for projects that predate them.
+/// The current credentials; made on first view for projects that predate
+/// them. For Owner, Admin and Manager sessions and `admin` keys of the
+/// project or the workspace, never `read` keys.
 pub async fn credentials(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     id: &str,
 ) -> Result<ProjectCredentials> {
+    require_credentials(services, grant, id).await?;
+    let workspace_id = grant.workspace_id.as_str();
     let stored = projects::credentials(services.store.pool(), workspace_id, id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -108,12 +142,26 @@ pub async fn credentials(
             api_id,
             project_key: services.master_key.open(&sealed)?,
         }),
-        _ => regenerate(services, workspace_id, id).await,
+        _ => new_credentials(services, workspace_id, id).await,
     }
+}
+
+async fn require_credentials(services: &Services, grant: &Grant, id: &str) -> Result<()> {
+    grant.require(&Scope::on(Permission::Admin, resource::CREDENTIALS))?;
+    visible(services, grant, id).await.map(drop)
 }
 
 /// New API ID and Project Key at once; the old key stops working at once.
 pub async fn regenerate(
+    services: &Services,
+    grant: &Grant,
+    id: &str,
+) -> Result<ProjectCredentials> {
+    require_credentials(services, grant, id).await?;
+    new_credentials(services, &grant.workspace_id, id).await
+}
+
+async fn new_credentials(
     services: &Services,
     workspace_id: &str,
     id: &str,

@@ -1,11 +1,11 @@
 //! What a key or a project has used of its limits, for the quota cards.
 
 use super::Services;
-use crate::error::{Error, Result};
-use crate::store::{self, counters, projects, workspaces};
+use crate::error::Result;
+use crate::store::{self, counters, workspaces};
 use chrono::{DateTime, Utc};
 use keyscope_model::limits::{billing_period, day_window};
-use keyscope_model::{DayUsage, KeyQuota, Plan, QuotaStatus};
+use keyscope_model::{DayUsage, Grant, KeyQuota, Plan, QuotaStatus};
 
 async fn workspace_plan(services: &Services, workspace_id: &str) -> Result<Plan> {
     let plan = workspaces::plan(services.store.pool(), workspace_id).await?;
@@ -14,11 +14,12 @@ async fn workspace_plan(services: &Services, workspace_id: &str) -> Result<Plan>
 
 pub async fn for_key(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     key_id: &str,
     now: DateTime<Utc>,
 ) -> Result<KeyQuota> {
-    let key = super::keys::get(&services.store, workspace_id, key_id, now).await?;
+    let key = super::keys::get(&services.store, grant, key_id, now).await?;
+    let workspace_id = grant.workspace_id.as_str();
     let plan = match key.plan {
         Some(plan) => plan,
         None => workspace_plan(services, workspace_id).await?,
@@ -40,15 +41,12 @@ pub async fn for_key(
 /// The project's requests this period against its workspace plan's quota.
 pub async fn for_project(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     project_id: &str,
     now: DateTime<Utc>,
 ) -> Result<QuotaStatus> {
-    if !projects::exists(services.store.pool(), workspace_id, project_id).await? {
-        return Err(Error::NotFound(format!(
-            "no project {project_id} in this workspace"
-        )));
-    }
+    super::projects::require_readable(services, grant, project_id).await?;
+    let workspace_id = grant.workspace_id.as_str();
     // Counts of the last second are still in memory.
     services.rate_limiter.flush().await?;
     let period_start = store::millis(billing_period(now).0);

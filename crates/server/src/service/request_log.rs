@@ -10,6 +10,8 @@
 //! most the last batch (well under a second).
 
 use crate::store::{requests, rollups, Store};
+use keyscope_model::permissions::resource;
+use keyscope_model::{Grant, Permission, Scope};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
@@ -243,14 +245,36 @@ impl BatchWriter {
     }
 }
 
-/// A page of the caller's workspace log, newest first.
+/// The filter as the grant may run it: `read:usage`, and for a
+/// project-confined caller limited to its project (another project named
+/// in the filter answers as missing).
+pub fn authorized(
+    grant: &Grant,
+    filter: &keyscope_model::LogFilter,
+) -> crate::error::Result<keyscope_model::LogFilter> {
+    grant.require(&Scope::on(Permission::Read, resource::USAGE))?;
+    let project_id = grant
+        .confine(filter.project_id.as_deref())
+        .map_err(|other| no_project(&other))?;
+    Ok(keyscope_model::LogFilter {
+        project_id,
+        ..filter.clone()
+    })
+}
+
+fn no_project(id: &str) -> crate::error::Error {
+    crate::error::Error::NotFound(format!("no project {id} in this workspace"))
+}
+
+/// A page of the log the grant sees, newest first.
 pub async fn page(
     store: &Store,
-    workspace_id: &str,
+    grant: &Grant,
     filter: &keyscope_model::LogFilter,
 ) -> crate::error::Result<keyscope_model::LogPage> {
     use keyscope_model::{Cursor, LogPage};
-    let rows = requests::page(store.pool(), workspace_id, filter).await?;
+    let filter = &authorized(grant, filter)?;
+    let rows = requests::page(store.pool(), &grant.workspace_id, filter).await?;
     let next_cursor = (rows.len() == filter.limit as usize)
         .then(|| {
             rows.last().map(|row| {
@@ -276,10 +300,12 @@ pub async fn page(
 /// where the filter is one they can answer, else a lower bound.
 pub async fn total(
     store: &Store,
-    workspace_id: &str,
+    grant: &Grant,
     filter: &keyscope_model::LogFilter,
 ) -> crate::error::Result<keyscope_model::requests::LogTotal> {
     use keyscope_model::requests::LogTotal;
+    let filter = &authorized(grant, filter)?;
+    let workspace_id = grant.workspace_id.as_str();
     let cap = LogTotal::EXACT_UP_TO;
     let counted = requests::count_up_to(store.pool(), workspace_id, filter, cap + 1).await?;
     if counted <= cap {
@@ -352,14 +378,16 @@ fn rollup_question(
     }
 }
 
-/// One record of the caller's workspace.
+/// One record the grant sees.
 pub async fn get(
     store: &Store,
-    workspace_id: &str,
+    grant: &Grant,
     id: &str,
 ) -> crate::error::Result<keyscope_model::RequestEntry> {
-    requests::get(store.pool(), workspace_id, id)
+    grant.require(&Scope::on(Permission::Read, resource::USAGE))?;
+    requests::get(store.pool(), &grant.workspace_id, id)
         .await?
+        .filter(|row| grant.sees(row.project_id.as_deref()))
         .map(entry)
         .ok_or_else(|| crate::error::Error::NotFound(format!("no request {id} in this workspace")))
 }

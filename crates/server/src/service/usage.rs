@@ -4,22 +4,41 @@ use super::Services;
 use crate::error::{Error, Result};
 use crate::store::rollups::{self, Dimension, HOUR_MILLIS};
 use crate::store::{keys, projects};
+use keyscope_model::permissions::resource;
 use keyscope_model::timestamp::from_millis;
-use keyscope_model::{Count, Granularity, Outcome, Point, Totals, UsageQuery, UsageSummary};
+use keyscope_model::{
+    Count, Grant, Granularity, Outcome, Permission, Point, Scope, Totals, UsageQuery, UsageSummary,
+};
 use std::collections::BTreeMap;
 
 const DAY_MILLIS: i64 = 24 * HOUR_MILLIS;
 const TOP_ENDPOINTS: usize = 10;
 
+/// For a key, a project or the whole workspace; a project-confined caller
+/// gets its project's, whatever it asks.
 pub async fn summary(
     services: &Services,
-    workspace_id: &str,
+    grant: &Grant,
     query: &UsageQuery,
 ) -> Result<UsageSummary> {
+    grant.require(&Scope::on(Permission::Read, resource::USAGE))?;
+    let workspace_id = grant.workspace_id.as_str();
     let pool = services.store.pool();
-    // Another workspace's ids answer as missing ones.
+    let no_project = |id: &str| Error::NotFound(format!("no project {id} in this workspace"));
+    let confined_to = grant
+        .confine(query.project_id.as_deref())
+        .map_err(|other| no_project(&other))?;
+    let query = &UsageQuery {
+        project_id: confined_to,
+        ..query.clone()
+    };
+    // Another workspace's ids, or ids out of the grant's sight, answer as
+    // missing ones.
     if let Some(key_id) = &query.key_id {
-        if keys::get(pool, workspace_id, key_id).await?.is_none() {
+        let seen = keys::get(pool, workspace_id, key_id)
+            .await?
+            .is_some_and(|row| grant.sees(row.project_id.as_deref()));
+        if !seen {
             return Err(Error::NotFound(format!(
                 "no key {key_id} in this workspace"
             )));
@@ -27,9 +46,7 @@ pub async fn summary(
     }
     if let Some(project_id) = &query.project_id {
         if !projects::exists(pool, workspace_id, project_id).await? {
-            return Err(Error::NotFound(format!(
-                "no project {project_id} in this workspace"
-            )));
+            return Err(no_project(project_id));
         }
     }
     let scope = rollups::Scope {

@@ -1,24 +1,23 @@
 //! Console users of a workspace.
 
-use super::access::{Caller, ConsoleSession};
 use crate::error::{Error, Result};
 use crate::secrets::Password;
 use crate::store::{self, workspaces, Store};
 use keyscope_model::auth::{normalise_email, User};
-use keyscope_model::{FieldError, Role};
+use keyscope_model::permissions::resource;
+use keyscope_model::{FieldError, Grant, Permission, Role, Scope};
 
 /// Adds a user with a generated password, returned once for the caller to
-/// hand over. Only an Owner may create another Owner.
+/// hand over. The grant must administer users and hold the new role's
+/// whole power; only an Owner makes an Owner.
 pub async fn add(
     store: &Store,
-    workspace_id: &str,
-    added_by: Option<&ConsoleSession>,
+    grant: &Grant,
     email: &str,
     role: Role,
 ) -> Result<(User, Password)> {
-    if role == Role::Owner && added_by.is_some_and(|session| session.role != Role::Owner) {
-        return Err(crate::service::access::AccessError::RoleForbidden { needed: "Owner" }.into());
-    }
+    grant.require_may_make(role)?;
+    let workspace_id = grant.workspace_id.as_str();
     let email = normalise_email(email).map_err(|message| FieldError::new("email", message))?;
     let password = Password::generate();
     let password_hash = password.hash()?;
@@ -43,8 +42,11 @@ pub async fn add(
     Ok((User { id, email, role }, password))
 }
 
-pub async fn list(store: &Store, caller: &Caller) -> Result<Vec<User>> {
-    let rows = workspaces::list_users(store.pool(), caller.workspace_id()).await?;
+/// The workspace's users: personal data, so only for who administers them.
+pub async fn list(store: &Store, grant: &Grant) -> Result<Vec<User>> {
+    grant.require(&Scope::on(Permission::Admin, resource::USERS))?;
+    grant.require_workspace_wide()?;
+    let rows = workspaces::list_users(store.pool(), &grant.workspace_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {

@@ -75,29 +75,41 @@ const KEY_COLUMNS: &str =
      enabled, created_at, expires_at, last_used_at, revoked_at";
 
 /// Newest first; the id breaks ties so pages never overlap.
+/// A page of the workspace's keys, newest first; with `project_id`, only
+/// that project's (a project-confined caller's view).
 pub async fn list(
     pool: &SqlitePool,
     workspace_id: &str,
+    project_id: Option<&str>,
     limit: u32,
     offset: u64,
 ) -> sqlx::Result<Vec<KeyRow>> {
     sqlx::query_as(&format!(
-        "SELECT {KEY_COLUMNS} FROM api_keys WHERE workspace_id = $1
+        "SELECT {KEY_COLUMNS} FROM api_keys
+         WHERE workspace_id = $1 AND ($2 IS NULL OR project_id = $2)
          ORDER BY created_at DESC, id DESC
-         LIMIT $2 OFFSET $3"
+         LIMIT $3 OFFSET $4"
     ))
     .bind(workspace_id)
+    .bind(project_id)
     .bind(i64::from(limit))
     .bind(i64::try_from(offset).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await
 }
 
-pub async fn count(pool: &SqlitePool, workspace_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE workspace_id = $1")
-        .bind(workspace_id)
-        .fetch_one(pool)
-        .await
+pub async fn count(
+    pool: &SqlitePool,
+    workspace_id: &str,
+    project_id: Option<&str>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_keys WHERE workspace_id = $1 AND ($2 IS NULL OR project_id = $2)",
+    )
+    .bind(workspace_id)
+    .bind(project_id)
+    .fetch_one(pool)
+    .await
 }
 
 /// One key of a workspace; `None` for another workspace's key as for a

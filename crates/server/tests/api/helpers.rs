@@ -230,7 +230,8 @@ impl TestApp {
     /// A new console user of the first workspace with this role, signed in.
     pub async fn user_with_role(&self, email: &str, role: Role) -> ConsoleUser {
         let workspace_id = self.owner().await.me.workspace_id;
-        let (_, password) = users::add(&self.services.store, &workspace_id, None, email, role)
+        let operator = keyscope_model::Grant::operator(workspace_id);
+        let (_, password) = users::add(&self.services.store, &operator, email, role)
             .await
             .expect("user added");
         self.sign_in(email, password.expose())
