@@ -40,7 +40,8 @@ const NOT_FORWARDED: [HeaderName; 10] = [
 ];
 
 /// Both gateway routes: the API ID and the path are read from the URI as
-/// the caller wrote it (see [`gateway::split_path`]).
+/// the caller wrote it, the path checked decoded and forwarded as written
+/// (see [`gateway::split_path`]).
 async fn proxy(
     State(context): State<ApiContext>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -73,7 +74,7 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
     let method = parts.method.as_str();
     let mut upstream = None;
     let key = admit_key(&context, &parts.extensions, presented, |key| {
-        upstream = Some(gateway::authorize(&route, key, method, path)?);
+        upstream = Some(gateway::authorize(&route, key, method, &path.decoded)?);
         Ok(())
     })
     .await?;
@@ -83,6 +84,9 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
         ))
     })?;
 
+    // Forwarded as sent: `split_path` refused every path an upstream could
+    // decode to other segments than the scope was checked on.
+    let path = path.as_sent;
     let target = match incoming_uri.query() {
         Some(query) => format!("{}{path}?{query}", upstream.base_path),
         None => format!("{}{path}", upstream.base_path),

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 use crate::store::projects;
 use axum::http::HeaderValue;
 use keyscope_model::{FieldError, Scope};
+use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Where a gateway API ID leads: cached, forgotten when the project changes.
@@ -33,53 +35,145 @@ pub async fn route(services: &Services, api_id: &str) -> Result<Arc<CachedRoute>
     }
 }
 
-/// The API ID and the upstream path (`/` and the rest) of a gateway URI path
-/// (`/gateway/{api_id}/rest`), as the caller wrote them: a proxy passes the
-/// path on untouched, since decoding it would turn `%2F` into a separator
-/// and make `%20` an invalid URI. The scope check then sees the same first
-/// segment the upstream does.
+/// A gateway call's upstream path, checked by [`split_path`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct GatewayPath<'a> {
+    /// As the caller wrote it (`/` and the rest): what is forwarded, so
+    /// that harmless escapes (`%20`, `%C3%A9`) reach the upstream as sent
+    /// and the URI stays valid.
+    pub as_sent: &'a str,
+    /// Percent-decoded once: the path the upstream will see, and the one
+    /// the scope is checked on (`/%74hings/1` needs `read:things`).
+    pub decoded: Cow<'a, str>,
+}
+
+/// The API ID and the upstream path of a gateway URI path
+/// (`/gateway/{api_id}/rest`).
 ///
-/// Dot segments (`.`, `..`, also written `%2e`) are refused: an upstream
-/// that resolves `/things/../admin` would otherwise be reached with a
-/// scope for `things`.
-pub fn split_path(uri_path: &str) -> Result<(&str, &str)> {
+/// The path is forwarded as sent but decided on decoded, so it is refused
+/// (400 naming `path`) wherever an upstream could read it with other
+/// segments than the decoded ones the scope is checked on:
+///
+/// - a `%` that does not start a two-hex-digit escape (decoders differ:
+///   some keep it, some refuse the request);
+/// - `%2F`, `%5C` and `\`: nginx decodes `%2F` to a separator before it
+///   resolves `..` (so `things/..%2Fadmin` is `/admin` to it) where URL
+///   libraries keep it inside a segment, and Windows and Java servers take
+///   `\` for a separator too;
+/// - `//` before the last segment: nginx merges it, other upstreams keep
+///   an empty segment, and `//host` can read as an authority;
+/// - a segment of dots (`.`, `..`, `...`), however written and also with
+///   trailing spaces: upstreams resolve `.` and `..` after decoding, and
+///   Windows trims trailing dots and spaces from a name;
+/// - `;` anywhere, also as `%3B`: Tomcat and other Java servers strip
+///   `;params` from each segment, so `..;` is `..` to them. Matrix
+///   parameters are rare in APIs; refusing every `;` is simpler to reason
+///   about than finding the segments where stripping one matters;
+/// - control characters, also encoded (`%00`, `%0A`, `%7F`, and C1);
+/// - anything that does not decode to UTF-8: an overlong `%C0%AE` is `.`
+///   to a lax decoder;
+/// - an escaped `%` that starts another escape (`%252e`): an upstream that
+///   decodes twice would see `.`.
+///
+/// What is left decodes segment by segment to the path an upstream sees,
+/// whether it merges slashes, resolves dots, strips `;` or not.
+pub fn split_path(uri_path: &str) -> Result<(&str, GatewayPath<'_>)> {
     let rest = uri_path.strip_prefix("/gateway/").unwrap_or_default();
     let (api_id, path) = match rest.find('/') {
         Some(slash) => rest.split_at(slash),
         None => (rest, ""),
     };
-    if path.split('/').any(is_dot_segment) {
-        return Err(Error::Validation(FieldError::new(
-            "path",
-            "a gateway path may not contain `.` or `..` segments",
-        )));
-    }
-    Ok((api_id, if path.is_empty() { "/" } else { path }))
+    let as_sent = if path.is_empty() { "/" } else { path };
+    let decoded = decode_path(as_sent)
+        .map_err(|refusal| Error::Validation(FieldError::new("path", refusal)))?;
+    Ok((api_id, GatewayPath { as_sent, decoded }))
 }
 
-/// `.` or `..`, each dot written as itself or as `%2e` (any case).
-fn is_dot_segment(segment: &str) -> bool {
-    let mut rest = segment.as_bytes();
-    let mut dots = 0;
-    while let Some(&first) = rest.first() {
-        if first == b'.' {
-            rest = &rest[1..];
-        } else if rest
-            .get(..3)
-            .is_some_and(|escape| escape.eq_ignore_ascii_case(b"%2e"))
-        {
-            rest = &rest[3..];
-        } else {
-            return false;
+/// `path` (starting with `/`) percent-decoded, or why it is refused.
+fn decode_path(path: &str) -> Result<Cow<'_, str>, &'static str> {
+    check_escapes(path)?;
+    let escaped = path.contains('%');
+    let mut decoded = String::new();
+    let mut segments = path.split('/').skip(1).peekable();
+    while let Some(segment) = segments.next() {
+        if segment.is_empty() && segments.peek().is_some() {
+            return Err("a gateway path may not contain `//`: upstreams differ on merging it");
         }
-        dots += 1;
+        let segment = decode_segment(segment)?;
+        if escaped {
+            decoded.push('/');
+            decoded.push_str(&segment);
+        }
     }
-    dots == 1 || dots == 2
+    Ok(if escaped {
+        Cow::Owned(decoded)
+    } else {
+        Cow::Borrowed(path)
+    })
+}
+
+/// Every `%` starts an escape of two hex digits. Checked by hand because
+/// `percent_decode` keeps a stray `%` as it is, where nginx refuses the
+/// request: the two would disagree on the path.
+fn check_escapes(path: &str) -> Result<(), &'static str> {
+    let bytes = path.as_bytes();
+    let well_formed = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &byte)| byte == b'%')
+        .all(|(at, _)| {
+            bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+        });
+    if well_formed {
+        Ok(())
+    } else {
+        Err("a gateway path may use `%` only to start an escape of two hex digits, such as `%20`")
+    }
+}
+
+/// One segment, percent-decoded, if every upstream reads it as one
+/// segment and the same one (see [`split_path`]).
+fn decode_segment(segment: &str) -> Result<Cow<'_, str>, &'static str> {
+    let decoded = percent_decode_str(segment)
+        .decode_utf8()
+        .map_err(|_| "a gateway path must decode to UTF-8 text")?;
+    if decoded.contains(['/', '\\']) {
+        return Err("a gateway path may not contain `\\`, `%5C` or `%2F`: upstreams differ on whether they separate segments");
+    }
+    if decoded.contains(';') {
+        return Err("a gateway path may not contain `;` or `%3B`: Java servers read `..;` as `..`");
+    }
+    if decoded.chars().any(char::is_control) {
+        return Err("a gateway path may not contain control characters, encoded or not");
+    }
+    if is_dot_segment(&decoded) {
+        return Err("a gateway path may not contain `.` or `..` segments, in any encoding");
+    }
+    if holds_escape(&decoded) {
+        return Err("a gateway path may not escape a `%` that starts another escape, such as `%252e`: an upstream decoding twice would see `.`");
+    }
+    Ok(decoded)
+}
+
+/// Whether `decoded` still holds an escape (`%2e`): the caller escaped the
+/// `%` of one.
+fn holds_escape(decoded: &str) -> bool {
+    decoded.as_bytes().windows(3).any(|window| {
+        window[0] == b'%' && window[1].is_ascii_hexdigit() && window[2].is_ascii_hexdigit()
+    })
+}
+
+/// Dots only (`.`, `..`, `...`), possibly with spaces: a decoded segment
+/// that some upstream resolves as `.` or `..`.
+fn is_dot_segment(decoded: &str) -> bool {
+    decoded.contains('.') && decoded.chars().all(|c| c == '.' || c == ' ')
 }
 
 /// The upstream, if the key may call this project with this method on this
-/// path: a key of the project (or workspace-wide) with the method's scope on
-/// the path's resource.
+/// path (decoded, see [`GatewayPath::decoded`]): a key of the project (or
+/// workspace-wide) with the method's scope on the path's resource.
 pub fn authorize<'a>(
     route: &'a CachedRoute,
     key: &AuthenticatedKey,
@@ -167,34 +261,107 @@ pub fn parse_upstream_url(text: &str) -> Result<String, FieldError> {
 mod tests {
     use super::*;
 
+    fn decoded(uri_path: &str) -> Option<(&str, &str, String)> {
+        split_path(uri_path)
+            .ok()
+            .map(|(api_id, path)| (api_id, path.as_sent, path.decoded.into_owned()))
+    }
+
     #[test]
-    fn gateway_paths_are_split_as_written() {
-        for (uri_path, api_id, path) in [
-            ("/gateway/api_1", "api_1", "/"),
-            ("/gateway/api_1/", "api_1", "/"),
-            ("/gateway/api_1/things/7", "api_1", "/things/7"),
+    fn gateway_paths_are_split_as_written_and_decoded_once() {
+        for (uri_path, path, decoded_path) in [
+            ("/gateway/api_1", "/", "/"),
+            ("/gateway/api_1/", "/", "/"),
+            ("/gateway/api_1/things/7", "/things/7", "/things/7"),
+            ("/gateway/api_1/things/7/", "/things/7/", "/things/7/"),
             (
-                "/gateway/api_1/a%20b/dir%2Fname",
-                "api_1",
-                "/a%20b/dir%2Fname",
+                "/gateway/api_1/a%20b/caf%C3%A9",
+                "/a%20b/caf%C3%A9",
+                "/a b/café",
             ),
-            ("/gateway/api_1/v1.2/file.txt", "api_1", "/v1.2/file.txt"),
-            ("/gateway/api_1/.../%2e%2e%2e", "api_1", "/.../%2e%2e%2e"),
+            ("/gateway/api_1/%74hings/1", "/%74hings/1", "/things/1"),
+            (
+                "/gateway/api_1/v1.2/file.txt",
+                "/v1.2/file.txt",
+                "/v1.2/file.txt",
+            ),
+            (
+                "/gateway/api_1/.hidden/a..b",
+                "/.hidden/a..b",
+                "/.hidden/a..b",
+            ),
+            ("/gateway/api_1/100%25", "/100%25", "/100%"),
+            ("/gateway/api_1/q%3Fx%23y", "/q%3Fx%23y", "/q?x#y"),
         ] {
             assert_eq!(
-                split_path(uri_path).ok(),
-                Some((api_id, path)),
+                decoded(uri_path),
+                Some(("api_1", path, decoded_path.to_owned())),
                 "{uri_path}"
             );
         }
-        for dots in [
-            "/gateway/api_1/things/../admin",
-            "/gateway/api_1/./things",
-            "/gateway/api_1/things/%2E%2e/admin",
-            "/gateway/api_1/..",
-            "/gateway/api_1/%2e",
+    }
+
+    /// The reported exploits (issue #15, finding 2) and their relatives: each
+    /// reached nginx's `/admin`, or would reach a Java or Windows
+    /// upstream's, with a key for `things`.
+    #[test]
+    fn known_traversals_are_refused() {
+        for exploit in [
+            "/things/../admin",
+            "/things/%2E%2e/admin",
+            "/things/.%2e/admin",
+            "/./things",
+            "/..",
+            "/%2e",
+            "/things/..%2fadmin",
+            "/things/%2e%2e%2fadmin",
+            "/things/..%2Fadmin",
+            "/things/%2E%2E%2Fadmin",
+            "/things/..%5cadmin",
+            "/things/..%5Cadmin",
+            "/things/..\\admin",
+            "/things/..;/admin",
+            "/things/..;jsessionid=1/admin",
+            "/things/..%3b/admin",
+            "/things;x/../admin",
+            "/things/%252e%252e/admin",
+            "/things/%c0%ae%c0%ae/admin",
+            "/things/.../admin",
+            "/things/..%20/admin",
+            "//admin",
+            "/things//../admin",
+            "/things%2f..%2f..%2fadmin",
+            "/things/%00/admin",
+            "/things/%0a",
+            "/things/%7f",
+            "/things/%C2%85",
+            "/things/%zz",
+            "/things/%2",
         ] {
-            assert!(split_path(dots).is_err(), "{dots}");
+            let uri_path = format!("/gateway/api_1{exploit}");
+            match split_path(&uri_path) {
+                Err(Error::Validation(error)) => assert_eq!(error.field, "path", "{exploit}"),
+                other => panic!("{exploit} was not refused: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_scope_is_decided_on_the_decoded_path() {
+        for (path, scope) in [
+            ("/%74hings/1", "read:things"),
+            ("/v1/%74%68%69%6E%67%73", "read:things"),
+            ("/%61dmin", "read:admin"),
+            ("/%41dmin", "read"),
+        ] {
+            let uri_path = format!("/gateway/api_1{path}");
+            let (_, path) = split_path(&uri_path).expect("accepted");
+            assert_eq!(
+                Scope::required_for("GET", &path.decoded).to_string(),
+                scope,
+                "{}",
+                path.as_sent
+            );
         }
     }
 

@@ -165,16 +165,27 @@ async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
 }
 
 /// A proxy passes the path on as the caller wrote it: decoded, `a%20b`
-/// would not be a valid URI and `%2F` would become a path separator.
+/// would not be a valid URI. An encoded separator is refused rather than
+/// passed on: nginx decodes `%2F` into one, so the upstream would see other
+/// segments than the scope was checked on (issue #15).
 #[tokio::test]
 async fn encoded_paths_reach_the_upstream_as_sent() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
     let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let separator = app
+        .client
+        .get(gateway.url(&app, "/files/dir%2Fname"))
+        .header("x-api-key", &gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    let (status, error) = error_of(separator).await;
+    assert_eq!((status, error.code), (400, ErrorCode::ValidationError));
+    assert_eq!(error.details.expect("details")["field"], "path");
     for (path, forwarded) in [
         ("/files/a%20b?q=%C3%A9", "/api/files/a%20b"),
-        ("/files/dir%2Fname", "/api/files/dir%2Fname"),
-        ("/files/caf%C3%A9/", "/api/files/caf%C3%A9/"),
+        ("/%66iles/caf%C3%A9/", "/api/%66iles/caf%C3%A9/"),
     ] {
         let response = app
             .client
