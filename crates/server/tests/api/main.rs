@@ -6,6 +6,7 @@ mod binary;
 mod credentials;
 mod foundation;
 mod gateway;
+mod gateway_paths;
 mod helpers;
 mod keys;
 mod limits;
