@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing keyscope needs, and only what is missing:
 # the wasm target, trunk, wasm-bindgen-cli at the version in Cargo.lock,
-# npm's wasm-opt and playwright-core, and (with --browser) Debian's Chromium.
+# npm's wasm-opt and playwright-core, Debian's nginx (the upstream of the
+# gateway's path tests), and (with --browser) Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,12 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] 
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm tools (binaryen's wasm-opt, playwright-core)"
   npm ci --no-audit --no-fund
+fi
+
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  say "installing Debian's nginx"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y nginx
 fi
 
 if [ "${1:-}" = "--browser" ] && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
