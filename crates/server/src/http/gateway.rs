@@ -3,6 +3,7 @@
 //! headers and the caller's key stay behind.
 
 use super::call::admit_key;
+use super::routes::Routes;
 use super::ApiContext;
 use crate::error::{Error, Result};
 use crate::service::access::AccessError;
@@ -10,14 +11,12 @@ use crate::service::gateway;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri, Version};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
-use axum::Router;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/gateway/{api_id}", any(proxy))
-        .route("/gateway/{api_id}/{*path}", any(proxy))
+pub fn routes() -> Routes {
+    Routes::default()
+        .any("/gateway/{api_id}", proxy)
+        .any("/gateway/{api_id}/{*path}", proxy)
 }
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");

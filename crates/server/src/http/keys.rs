@@ -2,6 +2,7 @@
 //! that keep their own server.
 
 use super::json::JsonBody;
+use super::routes::Routes;
 use super::{query, ApiContext};
 use crate::error::{Error, Result};
 use crate::service::access::{self, AccessError, Caller};
@@ -9,8 +10,7 @@ use crate::service::keys;
 use crate::service::{projects, quotas};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::Utc;
 use keyscope_model::{
     ApiKey, CallingKey, CreateKeyRequest, CreatedKey, KeyChanges, KeyQuota, KeySpec, ListResponse,
@@ -18,15 +18,18 @@ use keyscope_model::{
     VerifyRequest, VerifyResponse,
 };
 
-pub fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/v1/keys", get(list).post(create))
-        .route("/v1/keys/verify", post(verify))
-        .route("/v1/key", get(calling_key))
-        .route("/v1/keys/{id}", get(read).patch(update).delete(delete))
-        .route("/v1/keys/{id}/rotate", post(rotate))
-        .route("/v1/keys/{id}/revoke", post(revoke))
-        .route("/v1/keys/{id}/quota", get(quota))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/v1/keys", list)
+        .post("/v1/keys", create)
+        .post("/v1/keys/verify", verify)
+        .get("/v1/key", calling_key)
+        .get("/v1/keys/{id}", read)
+        .patch("/v1/keys/{id}", update)
+        .delete("/v1/keys/{id}", delete)
+        .post("/v1/keys/{id}/rotate", rotate)
+        .post("/v1/keys/{id}/revoke", revoke)
+        .get("/v1/keys/{id}/quota", quota)
 }
 
 async fn list(

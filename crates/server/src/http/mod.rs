@@ -13,6 +13,7 @@ mod projects;
 mod query;
 mod rate_limit_headers;
 mod requests;
+pub mod routes;
 mod session;
 mod upstream;
 mod users;
@@ -20,7 +21,6 @@ mod users;
 use crate::service::Services;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::routing::{any, get};
 use axum::{Json, Router};
 use std::path::Path;
 use tower::ServiceBuilder;
@@ -98,19 +98,30 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// JSON bodies are small; bigger ones get 413 with the error envelope.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-pub fn router(context: ApiContext, web_dir: &Path) -> Router {
+/// Every route the server serves, by method and path template.
+pub fn route_table() -> Vec<routes::Route> {
+    all_routes().into_parts().1
+}
+
+fn all_routes() -> routes::Routes {
     // The API's routes carry their `/v1` rather than being nested under it:
     // a nested router strips the prefix from every call's URI and routes
     // it a second time.
-    let api = Router::new()
-        .merge(keys::router())
-        .merge(projects::router())
-        .merge(requests::router())
-        .merge(session::router())
-        .merge(users::router())
-        .route("/v1", any(error::unknown_route))
-        .route("/v1/{*unknown}", any(error::unknown_route))
-        .method_not_allowed_fallback(error::method_not_allowed);
+    routes::Routes::default()
+        .get("/healthz", health)
+        .get("/metrics", requests::metrics)
+        .merge(gateway::routes())
+        .merge(keys::routes())
+        .merge(projects::routes())
+        .merge(requests::routes())
+        .merge(session::routes())
+        .merge(users::routes())
+        .any("/v1", error::unknown_route)
+        .any("/v1/{*unknown}", error::unknown_route)
+}
+
+pub fn router(context: ApiContext, web_dir: &Path) -> Router {
+    let (routes, _) = all_routes().into_parts();
     // The app's wasm, JS, CSS and the vendored ECharts shrink to about a
     // third with gzip. Compressed per response rather than precompressed:
     // trunk writes no .gz files, and a dist/ rebuilt without them would
@@ -118,11 +129,8 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
     let web_app = ServiceBuilder::new()
         .layer(CompressionLayer::new())
         .service(ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html"))));
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/metrics", get(requests::metrics))
-        .merge(gateway::router())
-        .merge(api)
+    routes
+        .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(call::CallLayer::new(context.clone()))

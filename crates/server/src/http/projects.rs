@@ -1,27 +1,28 @@
 //! `/v1/projects`: the workspace's projects and their credentials.
 
 use super::json::JsonBody;
+use super::routes::Routes;
 use super::ApiContext;
 use crate::error::Result;
 use crate::service::access::Caller;
 use crate::service::{projects, quotas};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use keyscope_model::{
     CreateProjectRequest, Name, Project, ProjectCredentials, QuotaStatus, Response,
     UpdateProjectRequest,
 };
 use serde::Serialize;
 
-pub fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/v1/projects", get(list).post(create))
-        .route("/v1/projects/{id}", axum::routing::patch(update))
-        .route("/v1/projects/{id}/credentials", get(credentials))
-        .route("/v1/projects/{id}/credentials/regenerate", post(regenerate))
-        .route("/v1/projects/{id}/quota", get(quota))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/v1/projects", list)
+        .post("/v1/projects", create)
+        .patch("/v1/projects/{id}", update)
+        .get("/v1/projects/{id}/credentials", credentials)
+        .post("/v1/projects/{id}/credentials/regenerate", regenerate)
+        .get("/v1/projects/{id}/quota", quota)
 }
 
 async fn list(

@@ -1,23 +1,23 @@
 //! `/v1/requests`: the request log, filtered, newest first, by cursor;
 //! `/v1/usage`: summaries from the rollups; and `/metrics` for operators.
 
+use super::routes::Routes;
 use super::{query, ApiContext};
 use crate::error::Result;
 use crate::service::access::Caller;
 use crate::service::{request_log, usage};
 use axum::extract::{RawQuery, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use keyscope_model::{LogFilter, LogPage, RequestEntry, Response, UsageQuery, UsageSummary};
 use std::sync::atomic::Ordering;
 
-pub fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/v1/requests", get(log))
-        .route("/v1/requests/export", get(super::export::export))
-        .route("/v1/requests/live", get(super::live::live))
-        .route("/v1/requests/{id}", get(one))
-        .route("/v1/usage", get(usage))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/v1/requests", log)
+        .get("/v1/requests/export", super::export::export)
+        .get("/v1/requests/live", super::live::live)
+        .get("/v1/requests/{id}", one)
+        .get("/v1/usage", usage)
 }
 
 async fn log(

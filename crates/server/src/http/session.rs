@@ -2,6 +2,7 @@
 
 use super::auth::{session_token, SESSION_COOKIE};
 use super::json::JsonBody;
+use super::routes::Routes;
 use super::ApiContext;
 use crate::error::Result;
 use crate::service::access::{self, AccessError, Caller};
@@ -9,15 +10,15 @@ use crate::service::sessions::{self, SESSION_LIFETIME};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use keyscope_model::{LoginRequest, Me, Response};
 use std::net::SocketAddr;
 
-pub fn router() -> Router<ApiContext> {
-    Router::new()
-        .route("/v1/session", post(sign_in).delete(sign_out))
-        .route("/v1/me", get(me))
+pub fn routes() -> Routes {
+    Routes::default()
+        .post("/v1/session", sign_in)
+        .delete("/v1/session", sign_out)
+        .get("/v1/me", me)
 }
 
 async fn sign_in(

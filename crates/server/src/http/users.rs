@@ -1,20 +1,22 @@
 //! `/v1/users`: console users of the workspace (Owners and Admins manage them).
 
 use super::json::JsonBody;
+use super::routes::Routes;
 use super::ApiContext;
 use crate::error::Result;
 use crate::service::access::Caller;
 use crate::service::users;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use keyscope_model::auth::{AddUserRequest, User};
 use keyscope_model::Response;
 use serde::Serialize;
 
-pub fn router() -> Router<ApiContext> {
-    Router::new().route("/v1/users", get(list).post(add))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/v1/users", list)
+        .post("/v1/users", add)
 }
 
 async fn list(

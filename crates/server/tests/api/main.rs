@@ -11,6 +11,7 @@ mod helpers;
 mod keys;
 mod limits;
 mod operators;
+mod permission_matrix;
 mod request_log;
 mod secret_hygiene;
 mod usage;
