@@ -110,7 +110,7 @@ pub fn normalise_email(text: &str) -> Result<String, String> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         })
-        && !email.chars().any(char::is_whitespace);
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Ok(email)
     } else {
@@ -144,6 +144,8 @@ mod tests {
             "ann@localhost",
             "a nn@example.com",
             "ann@example.",
+            "ann\0@example.com",
+            "ann@exam\u{7f}ple.com",
         ] {
             assert!(normalise_email(bad).is_err(), "{bad}");
         }

@@ -98,6 +98,8 @@ pub enum ErrorCode {
     /// 409: e.g. the key limit of a project is reached.
     Conflict,
     PayloadTooLarge,
+    /// 408: the request's body did not arrive within the client timeout.
+    RequestTimeout,
     UnsupportedMediaType,
     RateLimited,
     /// 403: the operator requires HTTPS and the call came over plain HTTP.

@@ -85,8 +85,9 @@ struct ServeArgs {
     #[arg(long, env = "KEYSCOPE_WORKERS")]
     workers: Option<std::num::NonZeroUsize>,
     /// Seconds a client has to send a request's head, counted from when the
-    /// server is ready for it; also how long an idle keep-alive connection
-    /// is kept.
+    /// server is ready for it, and then its body (a JSON body whole, a
+    /// gateway upload between chunks); also how long an idle keep-alive
+    /// connection is kept.
     #[arg(long, env = "KEYSCOPE_CLIENT_TIMEOUT_SECONDS", default_value_t = ClientTimeouts::default().request_head.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     client_timeout_seconds: u64,
     /// Seconds a shutdown waits for the answers in flight before it cuts

@@ -25,6 +25,9 @@ pub enum Error {
     /// A key's rate limit or quota refused the request.
     RateLimited(crate::service::rate_limits::Decision),
     PayloadTooLarge(String),
+    /// The body did not arrive in time, or the server began to shut down
+    /// while waiting for it.
+    RequestTimeout(String),
     UnsupportedMediaType(String),
     /// Anything unexpected: logged in full, answered without detail.
     Internal(anyhow::Error),
@@ -64,6 +67,7 @@ impl std::fmt::Display for Error {
             Error::NotFound(message)
             | Error::Conflict(message)
             | Error::PayloadTooLarge(message)
+            | Error::RequestTimeout(message)
             | Error::UnsupportedMediaType(message)
             | Error::GatewayTimeout(message)
             | Error::BadGateway(message) => f.write_str(message),

@@ -63,6 +63,7 @@ impl Application {
             services.clone(),
             settings.secure_cookies,
             settings.gateway,
+            settings.client_timeouts.request_head,
             stopping,
         );
         let router = http::router(context, &settings.web_dir);

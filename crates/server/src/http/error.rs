@@ -200,6 +200,11 @@ impl IntoResponse for Error {
                 ErrorCode::PayloadTooLarge,
                 message,
             ),
+            Error::RequestTimeout(message) => parts(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
+                message,
+            ),
             Error::UnsupportedMediaType(message) => parts(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,

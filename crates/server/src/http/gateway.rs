@@ -110,6 +110,17 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
     parts.headers.insert(header::HOST, upstream.host.clone());
     parts.uri = target;
     parts.version = Version::HTTP_11;
+    // An upload that stalls must not hold the connection, upstream and
+    // all: the client timeout bounds each wait for its next chunk. Bodiless
+    // calls, most of them, skip the wrapper and its allocation.
+    let body = if http_body::Body::is_end_stream(&body) {
+        body
+    } else {
+        axum::body::Body::new(tower_http::timeout::TimeoutBody::new(
+            context.client_timeout,
+            body,
+        ))
+    };
     let upstream_request = axum::http::Request::from_parts(parts, body);
 
     let answer = tokio::time::timeout(

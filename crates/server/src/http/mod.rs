@@ -47,6 +47,10 @@ pub struct Context {
     pub gateway: GatewaySettings,
     /// Keep-alive connections to every upstream.
     pub upstream: std::sync::Arc<upstream::UpstreamPool>,
+    /// How long a client has to send a request's body once its head is in
+    /// (a JSON body whole; a gateway upload between chunks): the same
+    /// client timeout that bounds the head.
+    pub client_timeout: std::time::Duration,
     /// Changes when the server begins to shut down. Answers that would
     /// never end on their own (the live request log) end then: a graceful
     /// shutdown waits for every answer in flight.
@@ -75,12 +79,14 @@ impl ApiContext {
         services: Services,
         secure_cookies: bool,
         gateway: GatewaySettings,
+        client_timeout: std::time::Duration,
         stopping: tokio::sync::watch::Receiver<()>,
     ) -> Self {
         Self(std::sync::Arc::new(Context {
             services,
             secure_cookies,
             gateway,
+            client_timeout,
             upstream: std::sync::Arc::default(),
             stopping,
         }))

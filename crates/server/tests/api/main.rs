@@ -8,6 +8,7 @@ mod foundation;
 mod gateway;
 mod gateway_paths;
 mod helpers;
+mod hostile_input;
 mod keys;
 mod limits;
 mod operators;
