@@ -5,6 +5,8 @@
 //! refused by all of them at once and counting stays exact under any
 //! concurrency. Counts live in memory and are written to the store about
 //! once a second and at shutdown; a crash loses at most that last second.
+//! The minute window's state (GCRA's arrival time) is written with them, so
+//! a restart hands out no fresh burst.
 //! Several servers sharing keys would need a shared store (Redis) in place
 //! of this type's memory.
 
@@ -91,6 +93,10 @@ pub struct InMemoryRateLimiter {
 
 const DAY: &str = "day";
 const PERIOD: &str = "period";
+/// The minute window's arrival time, kept as one counter row (window start
+/// 0) whose "count" is epoch nanoseconds: it only grows, as counts do, so
+/// the store's never-lower write suits it.
+const MINUTE_ARRIVAL: &str = "minute_arrival";
 const MINUTE_NANOS: i64 = 60_000_000_000;
 
 impl InMemoryRateLimiter {
@@ -154,11 +160,12 @@ impl InMemoryRateLimiter {
         let (day_start, period_start) = window_starts(now);
         let day = counters::read(self.store.pool(), key_id, DAY, day_start).await?;
         let period = counters::read(self.store.pool(), key_id, PERIOD, period_start).await?;
+        let arrival = counters::read(self.store.pool(), key_id, MINUTE_ARRIVAL, 0).await?;
         self.counts()
             .keys
             .entry(key_id.to_owned())
             .or_insert(KeyState {
-                arrival_nanos: 0,
+                arrival_nanos: i64::try_from(arrival).unwrap_or(i64::MAX),
                 day: Counter {
                     window_start: day_start,
                     count: day,
@@ -186,15 +193,21 @@ impl InMemoryRateLimiter {
                 .filter_map(|key_id| {
                     let state = keys.get_mut(key_id)?;
                     state.dirty = false;
-                    Some((key_id, state.day, state.period))
+                    let arrival = Counter {
+                        window_start: 0,
+                        count: u64::try_from(state.arrival_nanos).unwrap_or(0),
+                    };
+                    Some((key_id, state.day, state.period, arrival))
                 })
-                .flat_map(|(key_id, day, period)| {
-                    [(DAY, day), (PERIOD, period)].map(|(kind, counter)| counters::CounterValue {
-                        key_id: key_id.clone(),
-                        window_kind: kind,
-                        window_start: counter.window_start,
-                        count: counter.count,
-                    })
+                .flat_map(|(key_id, day, period, arrival)| {
+                    [(DAY, day), (PERIOD, period), (MINUTE_ARRIVAL, arrival)].map(
+                        |(kind, counter)| counters::CounterValue {
+                            key_id: key_id.clone(),
+                            window_kind: kind,
+                            window_start: counter.window_start,
+                            count: counter.count,
+                        },
+                    )
                 })
                 .collect();
             (dirty, values)

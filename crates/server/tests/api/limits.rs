@@ -186,6 +186,34 @@ async fn the_daily_count_survives_a_restart() {
     restarted.stop().await;
 }
 
+/// The minute window's state is written with the counts: a key that used
+/// its burst does not get another by a restart.
+#[tokio::test]
+async fn a_restart_hands_out_no_fresh_burst() {
+    let data = tempfile::TempDir::new().expect("temporary directory");
+    let app = spawn_with(SpawnOptions::new(false, data.path())).await;
+    let owner = app.owner().await;
+    let key = app
+        .create_key(
+            &owner,
+            json!({ "name": "bursty", "rate_limit_per_minute": 5 }),
+        )
+        .await;
+    let mut admitted = 0;
+    while app.list_keys_with(&key.secret).await.status() == 200 {
+        admitted += 1;
+        assert!(admitted <= 5, "the limit never bit");
+    }
+    assert_eq!(admitted, 5, "the whole burst, then 429");
+    app.stop().await;
+
+    let restarted = spawn_with(SpawnOptions::new(false, data.path())).await;
+    let (status, error) = error_of(restarted.list_keys_with(&key.secret).await).await;
+    assert_eq!((status, error.code), (429, ErrorCode::RateLimited));
+    assert_eq!(error.details.expect("details")["window"], "minute");
+    restarted.stop().await;
+}
+
 async fn set_counts(app: &crate::helpers::TestApp, key_id: &str, count: i64) {
     let now = chrono::Utc::now();
     for (kind, start) in [
