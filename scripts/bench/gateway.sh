@@ -37,7 +37,7 @@ KEYSCOPE=127.0.0.1:18100 FIXED=127.0.0.1:18101 UPSTREAM=127.0.0.1:18102 NGINX=12
 TARGETS_PID=$!
 "$TARGET_DIR/production/examples/bench_proxy" "$HYPER" "$UPSTREAM" >/dev/null & PIDS+=($!)
 HYPER_PID=$!
-RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/production/keyscope}" serve --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
+RUST_LOG=warn "${KEYSCOPE_BIN:-$TARGET_DIR/production/keyscope}" serve --allow-private-upstreams --listen "$KEYSCOPE" --data-dir "$WORK/data" --web-dir "$WORK" >"$WORK/keyscope.out" & PIDS+=($!)
 KEYSCOPE_PID=$!
 nginx_conf() { # workers listen-address name [access_log]
   cat <<NGINX

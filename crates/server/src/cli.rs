@@ -94,6 +94,13 @@ struct ServeArgs {
     /// off what is still open.
     #[arg(long, env = "KEYSCOPE_SHUTDOWN_GRACE_SECONDS", default_value_t = ClientTimeouts::default().shutdown_grace.as_secs())]
     shutdown_grace_seconds: u64,
+    /// Let projects' upstream URLs lead to loopback and private addresses
+    /// (link-local and metadata addresses are refused regardless).
+    #[arg(long, env = "KEYSCOPE_ALLOW_PRIVATE_UPSTREAMS")]
+    allow_private_upstreams: bool,
+    /// Require `Authorization: Bearer <token>` on /metrics (open when unset).
+    #[arg(long, env = "KEYSCOPE_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -183,6 +190,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
             require_https: args.require_https,
         },
+        upstreams: crate::service::upstreams::UpstreamPolicy {
+            allow_private: args.allow_private_upstreams,
+        },
+        metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
     };
     let application = Application::build(&settings).await?;
     // The owner's password goes to the terminal once, on stdout, never

@@ -27,6 +27,11 @@ pub struct Settings {
     /// Request records older than this many days are deleted.
     pub retention_days: u32,
     pub client_timeouts: ClientTimeouts,
+    /// Which addresses a project's upstream may lead to.
+    pub upstreams: crate::service::upstreams::UpstreamPolicy,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`; open
+    /// otherwise (it shows only the server's own counters, no tenant's data).
+    pub metrics_token: Option<String>,
 }
 
 /// How long the HTTP workers wait on clients.

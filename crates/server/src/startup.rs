@@ -57,13 +57,15 @@ impl Application {
         }
         let master_key =
             MasterKey::load_or_create(&settings.data_dir, settings.master_key_hex.as_deref())?;
-        let services = Services::new(store.clone(), settings.limits, master_key);
+        let mut services = Services::new(store.clone(), settings.limits, master_key);
+        services.upstreams = settings.upstreams;
         let (stop_serving, stopping) = tokio::sync::watch::channel(());
         let context = ApiContext::new(
             services.clone(),
             settings.secure_cookies,
             settings.gateway,
             settings.client_timeouts.request_head,
+            settings.metrics_token.clone(),
             stopping,
         );
         let router = http::router(context, &settings.web_dir);

@@ -81,6 +81,11 @@ fn access_parts(error: AccessError) -> Parts {
             ErrorCode::InvalidProjectKey,
             "the Project Key is not valid: it may have been regenerated; copy the current one from Get Credentials",
         ),
+        NoMetricsToken => parts(
+            unauthorized,
+            ErrorCode::Unauthorized,
+            "/metrics needs the operator's metrics token as `Authorization: Bearer <token>`",
+        ),
         BadCredentials => parts(
             unauthorized,
             ErrorCode::InvalidCredentials,

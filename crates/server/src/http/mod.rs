@@ -51,6 +51,8 @@ pub struct Context {
     /// (a JSON body whole; a gateway upload between chunks): the same
     /// client timeout that bounds the head.
     pub client_timeout: std::time::Duration,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
     /// Changes when the server begins to shut down. Answers that would
     /// never end on their own (the live request log) end then: a graceful
     /// shutdown waits for every answer in flight.
@@ -80,14 +82,17 @@ impl ApiContext {
         secure_cookies: bool,
         gateway: GatewaySettings,
         client_timeout: std::time::Duration,
+        metrics_token: Option<String>,
         stopping: tokio::sync::watch::Receiver<()>,
     ) -> Self {
+        let upstream = std::sync::Arc::new(upstream::UpstreamPool::new(services.upstreams));
         Self(std::sync::Arc::new(Context {
             services,
             secure_cookies,
             gateway,
             client_timeout,
-            upstream: std::sync::Arc::default(),
+            upstream,
+            metrics_token,
             stopping,
         }))
     }

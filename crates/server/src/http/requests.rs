@@ -60,12 +60,25 @@ async fn usage(
 }
 
 /// Prometheus text: the request log's queue, including what it dropped.
-pub async fn metrics(State(context): State<ApiContext>) -> String {
+/// Open unless the operator set a metrics token (`--metrics-token`).
+pub async fn metrics(
+    State(context): State<ApiContext>,
+    headers: axum::http::HeaderMap,
+) -> Result<String> {
+    if let Some(token) = &context.metrics_token {
+        let presented = super::auth::presented_key(&headers)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if !crate::secrets::constant_time_equal(presented, token) {
+            return Err(crate::service::access::AccessError::NoMetricsToken.into());
+        }
+    }
     let recorder = &context.services.recorder;
     let counter = |name: &str, help: &str, value: u64| {
         format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n")
     };
-    [
+    Ok([
         counter(
             "keyscope_request_records_queued_total",
             "Request records put on the log queue.",
@@ -82,5 +95,5 @@ pub async fn metrics(State(context): State<ApiContext>) -> String {
             recorder.dropped.load(Ordering::Relaxed),
         ),
     ]
-    .concat()
+    .concat())
 }

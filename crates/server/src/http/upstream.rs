@@ -17,6 +17,7 @@
 //! then its socket stays open on this side, at most
 //! [`MAX_IDLE_PER_UPSTREAM`] per upstream.
 
+use crate::service::upstreams::UpstreamPolicy;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use bytes::Bytes;
@@ -52,10 +53,16 @@ struct Upstream {
 }
 
 impl Upstream {
-    async fn connect(address: &str) -> Result<Box<Self>, Failure> {
+    async fn connect(address: &str, policy: UpstreamPolicy) -> Result<Box<Self>, Failure> {
         let stream = TcpStream::connect(address)
             .await
             .map_err(Failure::Connect)?;
+        // The address actually reached, whatever the name resolved to when
+        // the URL was set.
+        let peer = stream.peer_addr().map_err(Failure::Connect)?;
+        if let Some(why) = policy.refuses(peer.ip()) {
+            return Err(Failure::Refused(why));
+        }
         stream.set_nodelay(true).map_err(Failure::Connect)?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
@@ -98,6 +105,8 @@ pub enum Failure {
     Http(hyper::Error),
     /// The connection ended without answering.
     Closed,
+    /// The upstream's address is one the operator's policy refuses.
+    Refused(&'static str),
 }
 
 impl std::fmt::Display for Failure {
@@ -106,6 +115,9 @@ impl std::fmt::Display for Failure {
             Failure::Connect(error) => write!(formatter, "could not connect: {error}"),
             Failure::Http(error) => write!(formatter, "{error}"),
             Failure::Closed => formatter.write_str("the connection closed without an answer"),
+            Failure::Refused(why) => {
+                write!(formatter, "the upstream is {why}, which is not allowed")
+            }
         }
     }
 }
@@ -119,12 +131,20 @@ impl std::fmt::Display for Failure {
 #[derive(Default)]
 pub struct UpstreamPool {
     idle: Mutex<HashMap<ThreadId, IdleByAddress>>,
+    policy: UpstreamPolicy,
 }
 
 /// One worker thread's idle connections, with the time each went idle.
 type IdleByAddress = HashMap<String, Vec<(Instant, Box<Upstream>)>>;
 
 impl UpstreamPool {
+    pub fn new(policy: UpstreamPolicy) -> Self {
+        Self {
+            idle: Mutex::default(),
+            policy,
+        }
+    }
+
     /// Sends `request` (origin-form URI, `Host` set) to `address` and
     /// answers with the upstream's response, its body streamed as read.
     pub async fn send(
@@ -136,7 +156,7 @@ impl UpstreamPool {
             let (mut upstream, reused) =
                 match poll_fn(|context| Poll::Ready(self.checkout(address, context))).await {
                     Some(upstream) => (upstream, true),
-                    None => (Upstream::connect(address).await?, false),
+                    None => (Upstream::connect(address, self.policy).await?, false),
                 };
             let mut answer = std::pin::pin!(upstream.sender.try_send_request(request));
             let outcome = poll_fn(|context| {

@@ -49,6 +49,8 @@ pub enum AccessError {
     BadCredentials,
     MissingProjectKey,
     UnknownProjectKey,
+    /// `/metrics` needs the operator's metrics token.
+    NoMetricsToken,
 }
 
 impl From<Refusal> for AccessError {

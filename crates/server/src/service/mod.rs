@@ -11,6 +11,7 @@ pub mod quotas;
 pub mod rate_limits;
 pub mod request_log;
 pub mod sessions;
+pub mod upstreams;
 pub mod usage;
 pub mod users;
 
@@ -44,6 +45,8 @@ pub struct Services {
     pub key_cache: Arc<cache::ReadCache<cache::CachedKey>>,
     pub route_cache: Arc<cache::ReadCache<cache::CachedRoute>>,
     pub recorder: Arc<request_log::Recorder>,
+    /// Which addresses a project's upstream may lead to.
+    pub upstreams: upstreams::UpstreamPolicy,
 }
 
 impl Services {
@@ -56,6 +59,7 @@ impl Services {
             key_cache: Arc::default(),
             route_cache: Arc::default(),
             recorder: Arc::default(),
+            upstreams: upstreams::UpstreamPolicy::default(),
             last_used: Arc::new(last_used::LastUsed::default()),
             login_throttle: Arc::new(sessions::LoginThrottle::default()),
         }

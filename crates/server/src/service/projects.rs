@@ -103,6 +103,9 @@ pub async fn update(
         })
         .transpose()?;
     visible(services, grant, id).await?;
+    if let Some(Some(url)) = &upstream {
+        check_upstream(services, url).await?;
+    }
     if let Some(name) = name {
         projects::rename(services.store.pool(), workspace_id, id, name.as_str()).await?;
     }
@@ -112,6 +115,16 @@ pub async fn update(
         services.route_cache.forget(id);
     }
     visible(services, grant, id).await
+}
+
+/// The upstream's host must be one the operator's policy allows.
+async fn check_upstream(services: &Services, url: &str) -> Result<()> {
+    let uri: axum::http::Uri = url.parse().map_err(|_| {
+        keyscope_model::FieldError::new("upstream_url", "upstream_url is not a URL")
+    })?;
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().unwrap_or(80);
+    Ok(services.upstreams.check(host, port).await?)
 }
 
 fn to_view(row: projects::ProjectRow) -> Project {

@@ -23,7 +23,14 @@ impl Binary {
         let stderr_path = root.join("stderr.log");
         let data_dir = root.join("db");
         let child = Command::new(env!("CARGO_BIN_EXE_keyscope"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            // The tests' upstreams are on loopback.
+            .args([
+                "serve",
+                "--allow-private-upstreams",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
             .arg(&data_dir)
             .arg("--web-dir")
             .arg(root)

@@ -31,6 +31,9 @@ pub struct SpawnOptions<'a> {
     pub limits: Limits,
     pub gateway: GatewaySettings,
     pub client_timeouts: ClientTimeouts,
+    /// Loopback upstreams are what the tests start, so allowed by default.
+    pub allow_private_upstreams: bool,
+    pub metrics_token: Option<String>,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -41,6 +44,8 @@ impl<'a> SpawnOptions<'a> {
             limits: Limits::default(),
             gateway: GatewaySettings::default(),
             client_timeouts: ClientTimeouts::default(),
+            allow_private_upstreams: true,
+            metrics_token: None,
         }
     }
 }
@@ -94,6 +99,10 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         workers: std::num::NonZeroUsize::new(2),
         gateway: options.gateway,
         client_timeouts: options.client_timeouts,
+        upstreams: keyscope_server::service::upstreams::UpstreamPolicy {
+            allow_private: options.allow_private_upstreams,
+        },
+        metrics_token: options.metrics_token,
     };
     let mut application = Application::build(&settings)
         .await

@@ -2,6 +2,7 @@
 //! over HTTP.
 
 mod access;
+mod authorization;
 mod binary;
 mod credentials;
 mod foundation;
