@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Console roles, from most to least powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Owner,
@@ -41,6 +42,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -49,6 +51,7 @@ pub struct LoginRequest {
 
 /// The signed-in console user, as `GET /v1/me` and sign-in return it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub user_id: String,
     pub email: String,
@@ -60,6 +63,7 @@ pub struct Me {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddUserRequest {
     pub email: String,
@@ -68,6 +72,7 @@ pub struct AddUserRequest {
 
 /// A console user as listed; never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -76,6 +81,7 @@ pub struct User {
 
 /// `POST /v1/keys/verify`: for services that keep their own server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub key: String,
@@ -88,6 +94,7 @@ pub struct VerifyRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyResponse {
     pub valid: bool,
     /// `completed`, or the error code that refused the key (`KEY_EXPIRED`, …).

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `{"success": true, "data": …}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Response<T> {
     pub success: bool,
     pub data: T,
@@ -20,6 +21,7 @@ impl<T> Response<T> {
 
 /// An offset-paginated list: `{"success": true, "data": [...], "pagination": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListResponse<T> {
     pub success: bool,
     pub data: Vec<T>,
@@ -43,6 +45,7 @@ impl<T> ListResponse<T> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pagination {
     pub total: u64,
     pub limit: u32,
@@ -52,12 +55,14 @@ pub struct Pagination {
 
 /// `{"success": false, "error": {...}}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorResponse {
     pub success: bool,
     pub error: ApiError,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -67,6 +72,7 @@ pub struct ApiError {
 
 /// The machine-readable error codes of the HTTP contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// 400: input that does not parse; `details.field` names it.

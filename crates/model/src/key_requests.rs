@@ -55,6 +55,7 @@ pub const KEY_ROLES: [(&str, &[Permission]); 3] = [
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     pub name: String,
@@ -148,6 +149,7 @@ impl KeySpec {
 
 /// The key as created, with its secret: the only time the secret is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedKey {
     pub key: ApiKey,
     pub secret: String,
@@ -156,6 +158,7 @@ pub struct CreatedKey {
 /// `PATCH /v1/keys/{id}`: every field optional; `null` clears description
 /// and expiry.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateKeyRequest {
     #[serde(default)]
@@ -203,6 +206,7 @@ impl KeyChanges {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RotateKeyRequest {
     /// How long the old secret keeps working; 0 or absent stops it at once.

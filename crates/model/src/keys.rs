@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A key as the API shows it. Never carries the secret: only the prefix and
 /// the last four characters, enough to recognise it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
@@ -24,15 +25,19 @@ pub struct ApiKey {
     pub rate_limit_per_minute: Option<u32>,
     pub status: KeyStatus,
     #[serde(with = "crate::timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::timestamp::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(with = "crate::timestamp::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// `GET /v1/key`: the key that made the call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallingKey {
     pub id: String,
     pub project_id: Option<String>,
@@ -41,6 +46,7 @@ pub struct CallingKey {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     Active,
@@ -80,6 +86,7 @@ impl KeyStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
     Free,

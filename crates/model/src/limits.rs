@@ -50,6 +50,7 @@ impl PlanLimits {
 
 /// The window a limit is counted in; named in a 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LimitWindow {
     Minute,
@@ -94,6 +95,7 @@ pub fn billing_period(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// The Project API tab's quota cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaStatus {
     /// Requests allowed in the period; `None` when unlimited.
     pub total: Option<u64>,
@@ -102,9 +104,11 @@ pub struct QuotaStatus {
     pub available: Option<u64>,
     pub unlimited: bool,
     #[serde(with = "crate::timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub period_start: DateTime<Utc>,
     /// Exclusive: the first instant of the next period.
     #[serde(with = "crate::timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub period_end: DateTime<Utc>,
 }
 
@@ -124,6 +128,7 @@ impl QuotaStatus {
 
 /// A key's limits and what it has used of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyQuota {
     pub plan: Plan,
     pub per_minute: u32,
@@ -132,16 +137,19 @@ pub struct KeyQuota {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayUsage {
     /// `None` when unlimited.
     pub limit: Option<u64>,
     pub used: u64,
     #[serde(with = "crate::timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub resets_at: DateTime<Utc>,
 }
 
 /// The rate-limit state after a counted call, as verify reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RateLimitState {
     pub window: LimitWindow,
     pub limit: u64,

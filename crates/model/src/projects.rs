@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: String,
     pub name: String,
@@ -11,10 +12,12 @@ pub struct Project {
     #[serde(default)]
     pub upstream_url: Option<String>,
     #[serde(with = "crate::timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProjectRequest {
     pub name: String,
@@ -23,6 +26,7 @@ pub struct CreateProjectRequest {
 /// What a project's own backend presents: the public API ID and the
 /// Project Key. Owner, Admin and Manager may view them at any time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectCredentials {
     pub project_id: String,
     pub api_id: String,
@@ -31,6 +35,7 @@ pub struct ProjectCredentials {
 
 /// `PATCH /v1/projects/{id}`: `null` removes the upstream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
     #[serde(default)]

@@ -5,6 +5,7 @@ use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Completed,
@@ -103,9 +104,11 @@ mod tests {
 
 /// One request record as the log shows it. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestEntry {
     pub id: String,
     #[serde(with = "crate::timestamp")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub timestamp: chrono::DateTime<chrono::Utc>,
     pub key_id: Option<String>,
     pub project_id: Option<String>,
@@ -121,6 +124,7 @@ pub struct RequestEntry {
 
 /// A page of the log, newest first; `next_cursor` continues it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogPage {
     pub success: bool,
     pub data: Vec<RequestEntry>,
@@ -139,6 +143,7 @@ pub struct LogPage {
 /// than one over ten thousand) and either estimates from the hourly rollups,
 /// when the filter is one they can answer, or says "at least".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogTotal {
     pub count: u64,
     /// `count` is the number of matching records.

@@ -211,6 +211,37 @@ impl fmt::Display for ScopeSet {
     }
 }
 
+/// Scopes are strings on the wire (`read`, `write:keys`, `admin:all`).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Scope {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^(read|write|delete|admin)(:[a-z0-9_]+)?$"))
+            .description(Some(
+                "read, write, delete or admin, optionally on one resource (`read:keys`); admin implies every other scope",
+            ))
+            .examples([serde_json::json!("read:keys")])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Scope {}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ScopeSet {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ArrayBuilder::new()
+            .items(<Scope as utoipa::PartialSchema>::schema())
+            .examples([serde_json::json!(["read", "write:keys"])])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ScopeSet {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

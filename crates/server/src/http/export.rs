@@ -22,6 +22,10 @@ const PAGE: u32 = 1_000;
 const CSV_HEADER: &str =
     "id,timestamp,key_id,project_id,method,endpoint,route,resource_id,outcome,response_code,latency_ms,client_ip\n";
 
+#[utoipa::path(
+    get, path = "/v1/requests/export", tag = "requests", params(super::openapi::ExportParams),
+    responses((status = 200, description = "the filtered log, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))))
+)]
 pub async fn export(
     State(context): State<ApiContext>,
     caller: Caller,

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .any("/gateway/{api_id}", proxy)
+        .any("/gateway/{api_id}", proxy_root)
         .any("/gateway/{api_id}/{*path}", proxy)
 }
 
@@ -38,10 +38,33 @@ const NOT_FORWARDED: [HeaderName; 10] = [
     HeaderName::from_static("x-api-key"),
 ];
 
-/// Both gateway routes: the API ID and the path are read from the URI as
-/// the caller wrote it, the path checked decoded and forwarded as written
-/// (see [`gateway::split_path`]).
-async fn proxy(
+/// `/gateway/{api_id}`: the upstream's root.
+#[utoipa::path(
+    method(get, post, put, patch, delete, head), path = "/gateway/{api_id}", tag = "gateway",
+    params(("api_id" = String, Path, description = "the project's API ID, api_…")),
+    responses((status = 200, description = "the upstream's answer, whatever its status and body"))
+)]
+pub(super) async fn proxy_root(
+    State(context): State<ApiContext>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Result<Response> {
+    forward(context, client, request).await
+}
+
+/// `/gateway/{api_id}/{path}`: the API ID and the path are read from the
+/// URI as the caller wrote it, the path checked decoded and forwarded as
+/// written (see [`gateway::split_path`]).
+#[utoipa::path(
+    method(get, post, put, patch, delete, head), path = "/gateway/{api_id}/{path}", tag = "gateway",
+    description = "Scope by method (GET/HEAD read, POST/PUT/PATCH write, DELETE delete) on the decoded path's first segment; the path is forwarded as checked, and paths an upstream could read differently (`%2F`, `..`, `;`) are refused with 400.",
+    params(
+        ("api_id" = String, Path, description = "the project's API ID, api_…"),
+        ("path" = String, Path, description = "the rest of the path, passed to the upstream (may contain `/`)"),
+    ),
+    responses((status = 200, description = "the upstream's answer, whatever its status and body"))
+)]
+pub(super) async fn proxy(
     State(context): State<ApiContext>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     request: Request,

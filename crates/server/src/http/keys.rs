@@ -32,7 +32,12 @@ pub fn routes() -> Routes {
         .get("/v1/keys/{id}/quota", quota)
 }
 
-async fn list(
+#[utoipa::path(
+    get, path = "/v1/keys", tag = "keys",
+    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"), ("offset" = Option<u64>, Query, description = "how many to skip")),
+    responses((status = 200, description = "the workspace's keys (for a project-confined key: its project's), newest first", body = ListResponse<ApiKey>))
+)]
+pub(super) async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
     RawQuery(raw_query): RawQuery,
@@ -49,7 +54,11 @@ async fn list(
     )))
 }
 
-async fn create(
+#[utoipa::path(
+    post, path = "/v1/keys", tag = "keys", request_body = CreateKeyRequest,
+    responses((status = 201, description = "the key, and its secret shown this once", body = Response<CreatedKey>))
+)]
+pub(super) async fn create(
     State(context): State<ApiContext>,
     caller: Caller,
     JsonBody(request): JsonBody<CreateKeyRequest>,
@@ -60,7 +69,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(Response::new(created))))
 }
 
-async fn read(
+#[utoipa::path(
+    get, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "the key's id, key_…")),
+    responses((status = 200, description = "the key", body = Response<ApiKey>))
+)]
+pub(super) async fn read(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -69,7 +82,11 @@ async fn read(
     Ok(Json(Response::new(key)))
 }
 
-async fn update(
+#[utoipa::path(
+    patch, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "the key's id")), request_body = UpdateKeyRequest,
+    responses((status = 200, description = "the changed key", body = Response<ApiKey>))
+)]
+pub(super) async fn update(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -81,7 +98,11 @@ async fn update(
     Ok(Json(Response::new(key)))
 }
 
-async fn rotate(
+#[utoipa::path(
+    post, path = "/v1/keys/{id}/rotate", tag = "keys", params(("id" = String, Path, description = "the key's id")), request_body = RotateKeyRequest,
+    responses((status = 200, description = "the key and its new secret, shown this once", body = Response<CreatedKey>))
+)]
+pub(super) async fn rotate(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -92,7 +113,11 @@ async fn rotate(
     Ok(Json(Response::new(rotated)))
 }
 
-async fn revoke(
+#[utoipa::path(
+    post, path = "/v1/keys/{id}/revoke", tag = "keys", params(("id" = String, Path, description = "the key's id")),
+    responses((status = 200, description = "the revoked key; refused from the next request on", body = Response<ApiKey>))
+)]
+pub(super) async fn revoke(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -101,7 +126,11 @@ async fn revoke(
     Ok(Json(Response::new(key)))
 }
 
-async fn delete(
+#[utoipa::path(
+    delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "the key's id")),
+    responses((status = 204, description = "deleted for good"))
+)]
+pub(super) async fn delete(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -111,7 +140,11 @@ async fn delete(
 }
 
 /// The key making this call: what a client asks to check its setup.
-async fn calling_key(caller: Caller) -> Result<Json<Response<CallingKey>>> {
+#[utoipa::path(
+    get, path = "/v1/key", tag = "keys",
+    responses((status = 200, description = "the key making this call", body = Response<CallingKey>))
+)]
+pub(super) async fn calling_key(caller: Caller) -> Result<Json<Response<CallingKey>>> {
     match caller {
         Caller::Key(key) => Ok(Json(Response::new(CallingKey {
             id: key.id.clone(),
@@ -123,7 +156,11 @@ async fn calling_key(caller: Caller) -> Result<Json<Response<CallingKey>>> {
     }
 }
 
-async fn quota(
+#[utoipa::path(
+    get, path = "/v1/keys/{id}/quota", tag = "keys", params(("id" = String, Path, description = "the key's id")),
+    responses((status = 200, description = "the key's plan, rate, and today's and this period's use", body = Response<KeyQuota>))
+)]
+pub(super) async fn quota(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -137,7 +174,11 @@ async fn quota(
 /// proven by its Project Key, so verify is no oracle for strangers and only
 /// answers about keys of that project or its workspace-wide keys. Always 200
 /// for a well-formed call: the verdict is in the body.
-async fn verify(
+#[utoipa::path(
+    post, path = "/v1/keys/verify", tag = "keys", request_body = VerifyRequest,
+    responses((status = 200, description = "the verdict on the key (`valid`, and the code that refused it); only about the calling project's keys and workspace-wide keys", body = Response<VerifyResponse>))
+)]
+pub(super) async fn verify(
     State(context): State<ApiContext>,
     axum::Extension(slot): axum::Extension<super::call::CallSlot>,
     headers: HeaderMap,

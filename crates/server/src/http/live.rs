@@ -13,6 +13,10 @@ use keyscope_model::FieldError;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 
+#[utoipa::path(
+    get, path = "/v1/requests/live", tag = "requests", params(super::openapi::LiveParams),
+    responses((status = 200, description = "server-sent events: `request` with a record as JSON, `lagged` with how many were missed", content_type = "text/event-stream", body = String))
+)]
 pub async fn live(
     State(context): State<ApiContext>,
     caller: Caller,

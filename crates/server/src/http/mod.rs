@@ -9,6 +9,7 @@ mod gateway;
 mod json;
 mod keys;
 mod live;
+mod openapi;
 mod projects;
 mod query;
 mod rate_limit_headers;
@@ -120,6 +121,7 @@ fn all_routes() -> routes::Routes {
     // it a second time.
     routes::Routes::default()
         .get("/healthz", health)
+        .get("/v1/openapi.json", openapi::document)
         .get("/metrics", requests::metrics)
         .merge(gateway::routes())
         .merge(keys::routes())
@@ -148,6 +150,10 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
         .with_state(context)
 }
 
-async fn health() -> Json<serde_json::Value> {
+#[utoipa::path(
+    get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "the server is up", body = Object, example = json!({"status": "ok"})))
+)]
+pub(super) async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }

@@ -25,7 +25,11 @@ pub fn routes() -> Routes {
         .get("/v1/projects/{id}/quota", quota)
 }
 
-async fn list(
+#[utoipa::path(
+    get, path = "/v1/projects", tag = "projects",
+    responses((status = 200, description = "the workspace's projects (for a project-confined key: its own)", body = Response<Vec<Project>>))
+)]
+pub(super) async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
 ) -> Result<Json<Response<Vec<Project>>>> {
@@ -33,7 +37,11 @@ async fn list(
     Ok(Json(Response::new(listed)))
 }
 
-async fn update(
+#[utoipa::path(
+    patch, path = "/v1/projects/{id}", tag = "projects", params(("id" = String, Path, description = "the project's id, prj_…")), request_body = UpdateProjectRequest,
+    responses((status = 200, description = "the changed project", body = Response<Project>))
+)]
+pub(super) async fn update(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -43,13 +51,17 @@ async fn update(
     Ok(Json(Response::new(project)))
 }
 
-#[derive(Serialize)]
-struct CreatedProject {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct CreatedProject {
     project: Project,
     credentials: ProjectCredentials,
 }
 
-async fn create(
+#[utoipa::path(
+    post, path = "/v1/projects", tag = "projects", request_body = CreateProjectRequest,
+    responses((status = 201, description = "the project and its credentials", body = Response<CreatedProject>))
+)]
+pub(super) async fn create(
     State(context): State<ApiContext>,
     caller: Caller,
     JsonBody(request): JsonBody<CreateProjectRequest>,
@@ -66,7 +78,11 @@ async fn create(
     ))
 }
 
-async fn credentials(
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/credentials", tag = "projects", params(("id" = String, Path, description = "the project's id")),
+    responses((status = 200, description = "the API ID and Project Key", body = Response<ProjectCredentials>))
+)]
+pub(super) async fn credentials(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -75,7 +91,11 @@ async fn credentials(
     Ok(Json(Response::new(credentials)))
 }
 
-async fn regenerate(
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/credentials/regenerate", tag = "projects", params(("id" = String, Path, description = "the project's id")),
+    responses((status = 200, description = "new credentials; the old Project Key stops at once", body = Response<ProjectCredentials>))
+)]
+pub(super) async fn regenerate(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,
@@ -84,7 +104,11 @@ async fn regenerate(
     Ok(Json(Response::new(credentials)))
 }
 
-async fn quota(
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/quota", tag = "projects", params(("id" = String, Path, description = "the project's id")),
+    responses((status = 200, description = "the project's use this period against its workspace plan", body = Response<QuotaStatus>))
+)]
+pub(super) async fn quota(
     State(context): State<ApiContext>,
     caller: Caller,
     Path(id): Path<String>,

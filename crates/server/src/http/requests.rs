@@ -20,7 +20,11 @@ pub fn routes() -> Routes {
         .get("/v1/usage", usage)
 }
 
-async fn log(
+#[utoipa::path(
+    get, path = "/v1/requests", tag = "requests", params(super::openapi::LogFilterParams),
+    responses((status = 200, description = "a page of the request log, newest first; `next_cursor` continues it", body = LogPage))
+)]
+pub(super) async fn log(
     State(context): State<ApiContext>,
     caller: Caller,
     RawQuery(raw_query): RawQuery,
@@ -37,7 +41,11 @@ async fn log(
     Ok(Json(page))
 }
 
-async fn one(
+#[utoipa::path(
+    get, path = "/v1/requests/{id}", tag = "requests", params(("id" = String, Path, description = "the request id, req_…")),
+    responses((status = 200, description = "one record", body = Response<RequestEntry>))
+)]
+pub(super) async fn one(
     State(context): State<ApiContext>,
     caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -48,7 +56,11 @@ async fn one(
 
 /// Totals, breakdowns and a zero-filled series for a key, a project or the
 /// whole workspace.
-async fn usage(
+#[utoipa::path(
+    get, path = "/v1/usage", tag = "usage", params(super::openapi::UsageParams),
+    responses((status = 200, description = "totals, breakdowns and a zero-filled series", body = Response<UsageSummary>))
+)]
+pub(super) async fn usage(
     State(context): State<ApiContext>,
     caller: Caller,
     RawQuery(raw_query): RawQuery,
@@ -61,6 +73,10 @@ async fn usage(
 
 /// Prometheus text: the request log's queue, including what it dropped.
 /// Open unless the operator set a metrics token (`--metrics-token`).
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
 pub async fn metrics(
     State(context): State<ApiContext>,
     headers: axum::http::HeaderMap,

@@ -21,7 +21,11 @@ pub fn routes() -> Routes {
         .get("/v1/me", me)
 }
 
-async fn sign_in(
+#[utoipa::path(
+    post, path = "/v1/session", tag = "session", request_body = LoginRequest, security(()),
+    responses((status = 200, description = "signed in; the session cookie `ks_session` is set", body = Response<Me>))
+)]
+pub(super) async fn sign_in(
     State(context): State<ApiContext>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     JsonBody(request): JsonBody<LoginRequest>,
@@ -39,7 +43,11 @@ async fn sign_in(
     ))
 }
 
-async fn sign_out(
+#[utoipa::path(
+    delete, path = "/v1/session", tag = "session",
+    responses((status = 204, description = "signed out; the cookie is cleared"))
+)]
+pub(super) async fn sign_out(
     State(context): State<ApiContext>,
     caller: Caller,
     headers: HeaderMap,
@@ -61,7 +69,11 @@ async fn sign_out(
 
 /// The signed-in console user, or `null`: the app asks this first, so a
 /// visitor who is not signed in is sent to sign-in without an error.
-async fn me(
+#[utoipa::path(
+    get, path = "/v1/me", tag = "session", security((), ("session" = [])),
+    responses((status = 200, description = "the signed-in console user, or null", body = Response<Option<Me>>))
+)]
+pub(super) async fn me(
     State(context): State<ApiContext>,
     headers: HeaderMap,
 ) -> Result<Json<Response<Option<Me>>>> {

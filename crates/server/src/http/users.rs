@@ -19,7 +19,11 @@ pub fn routes() -> Routes {
         .post("/v1/users", add)
 }
 
-async fn list(
+#[utoipa::path(
+    get, path = "/v1/users", tag = "users",
+    responses((status = 200, description = "the workspace's console users", body = Response<Vec<User>>))
+)]
+pub(super) async fn list(
     State(context): State<ApiContext>,
     caller: Caller,
 ) -> Result<Json<Response<Vec<User>>>> {
@@ -29,13 +33,17 @@ async fn list(
 }
 
 /// The new user and the generated password, shown this once.
-#[derive(Serialize)]
-struct AddedUser {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct AddedUser {
     user: User,
     password: String,
 }
 
-async fn add(
+#[utoipa::path(
+    post, path = "/v1/users", tag = "users", request_body = AddUserRequest,
+    responses((status = 201, description = "the user and a generated password, shown this once", body = Response<AddedUser>))
+)]
+pub(super) async fn add(
     State(context): State<ApiContext>,
     caller: Caller,
     JsonBody(request): JsonBody<AddUserRequest>,

@@ -1,0 +1,464 @@
+//! The API's contract: an OpenAPI 3.1 document generated from the handlers'
+//! `#[utoipa::path]` annotations and the model's types, served at
+//! `/v1/openapi.json`. What every operation shares (who may call it, the
+//! error envelope with its codes per status, the rate-limit and request-id
+//! headers) is added here once, by [`Contract`], rather than repeated on
+//! each handler. A test fails for a route the document does not describe.
+
+use super::ApiContext;
+use axum::extract::State;
+use axum::Json;
+use keyscope_model::{ApiError, ErrorCode, ErrorResponse};
+use serde_json::json;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::{IntoParams, Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "keyscope",
+        description = "API keys, rate limits and usage for your API. Every `/v1` answer is JSON in an envelope: `{\"success\": true, \"data\": …}`, or `{\"success\": false, \"error\": {\"code\", \"message\", \"details\"}}`. Calls made with a key carry the key's rate-limit headers, and every answer an `X-Request-Id`, the id the request log shows.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        super::health,
+        super::requests::metrics,
+        super::gateway::proxy_root,
+        super::gateway::proxy,
+        super::keys::list,
+        super::keys::create,
+        super::keys::verify,
+        super::keys::calling_key,
+        super::keys::read,
+        super::keys::update,
+        super::keys::delete,
+        super::keys::rotate,
+        super::keys::revoke,
+        super::keys::quota,
+        super::projects::list,
+        super::projects::create,
+        super::projects::update,
+        super::projects::credentials,
+        super::projects::regenerate,
+        super::projects::quota,
+        super::requests::log,
+        super::export::export,
+        super::live::live,
+        super::requests::one,
+        super::requests::usage,
+        super::session::sign_in,
+        super::session::sign_out,
+        super::session::me,
+        super::users::list,
+        super::users::add,
+        document,
+    ),
+    components(schemas(ErrorResponse, ApiError, ErrorCode)),
+    modifiers(&Contract),
+    tags(
+        (name = "keys", description = "API keys: issue, read, change, rotate, revoke, delete; verify for services that keep their own server"),
+        (name = "projects", description = "Projects, their upstream and their credentials (API ID and Project Key)"),
+        (name = "requests", description = "The request log: filtered pages, one record, export, live feed"),
+        (name = "usage", description = "Usage summaries from hourly rollups"),
+        (name = "session", description = "Console sign-in"),
+        (name = "users", description = "Console users of the workspace"),
+        (name = "gateway", description = "Calls to a project's own API, authenticated, scope-checked, rate-limited, logged and proxied to its upstream"),
+        (name = "operations", description = "Health, metrics and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(
+    get, path = "/v1/openapi.json", tag = "operations", security(()),
+    responses((status = 200, description = "the OpenAPI 3.1 document of this API", body = Object))
+)]
+pub(super) async fn document(State(_): State<ApiContext>) -> Json<Document> {
+    Json(ApiDoc::openapi())
+}
+
+/// The request log's filters, as `GET /v1/requests` reads them
+/// (`LogFilter::parse`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query; LogFilter::parse reads it
+pub(super) struct LogFilterParams {
+    /// Only this key's calls.
+    key_id: Option<String>,
+    /// Only this project's calls.
+    project_id: Option<String>,
+    /// Only calls on this resource (the path segment after the resource).
+    resource_id: Option<String>,
+    /// From this time on (RFC 3339), inclusive.
+    #[param(format = DateTime)]
+    from: Option<String>,
+    /// Before this time (RFC 3339), exclusive.
+    #[param(format = DateTime)]
+    to: Option<String>,
+    /// completed, failed, rate_limited, unauthorized or forbidden.
+    status: Option<String>,
+    /// GET, POST, PUT, PATCH, DELETE, …
+    method: Option<String>,
+    /// Endpoints that contain this text.
+    endpoint: Option<String>,
+    /// Only this HTTP status.
+    #[param(minimum = 100, maximum = 599)]
+    response_code: Option<u16>,
+    /// 1 to 1,000, default 50.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// The export's format and the log's filters (no `limit` or `cursor`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query; export reads it
+pub(super) struct ExportParams {
+    /// csv (default) or ndjson.
+    format: Option<String>,
+    key_id: Option<String>,
+    project_id: Option<String>,
+    resource_id: Option<String>,
+    #[param(format = DateTime)]
+    from: Option<String>,
+    #[param(format = DateTime)]
+    to: Option<String>,
+    status: Option<String>,
+    method: Option<String>,
+    endpoint: Option<String>,
+    #[param(minimum = 100, maximum = 599)]
+    response_code: Option<u16>,
+}
+
+/// Whose records the live feed sends.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query; live reads it
+pub(super) struct LiveParams {
+    key_id: Option<String>,
+    project_id: Option<String>,
+}
+
+/// What a usage summary covers (`UsageQuery::parse`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query; UsageQuery::parse reads it
+pub(super) struct UsageParams {
+    /// A key's usage.
+    key_id: Option<String>,
+    /// A project's usage.
+    project_id: Option<String>,
+    /// Start (RFC 3339), rounded down to the hour; default 7 days ago.
+    #[param(format = DateTime)]
+    from: Option<String>,
+    /// End (RFC 3339), rounded up to the hour; default now; at most 400 days after `from`.
+    #[param(format = DateTime)]
+    to: Option<String>,
+}
+
+/// Who may call which operations, and what every answer may be.
+struct Contract;
+
+/// How an operation is authenticated.
+#[derive(Clone, Copy, PartialEq)]
+enum Guard {
+    /// A key, or a console session with its CSRF token.
+    Management,
+    /// A key only (the gateway, `GET /v1/key`).
+    KeyOnly,
+    /// The project's Project Key (verify).
+    ProjectKey,
+    /// Anyone (health, this document, sign-in, metrics unless a token is set).
+    Open,
+}
+
+fn guard_of(path: &str, method: &str) -> Guard {
+    match (path, method) {
+        ("/v1/keys/verify", _) => Guard::ProjectKey,
+        ("/v1/key", _) => Guard::KeyOnly,
+        (gateway, _) if gateway.starts_with("/gateway/") => Guard::KeyOnly,
+        ("/healthz" | "/metrics" | "/v1/openapi.json", _)
+        | ("/v1/session", "post")
+        | ("/v1/me", "get") => Guard::Open,
+        _ => Guard::Management,
+    }
+}
+
+/// The error codes each status may carry.
+const ERRORS: [(u16, &str, &[ErrorCode]); 12] = [
+    (
+        400,
+        "the input does not parse; `details.field` names it",
+        &[ErrorCode::ValidationError],
+    ),
+    (
+        401,
+        "no valid credentials",
+        &[
+            ErrorCode::Unauthorized,
+            ErrorCode::MissingApiKey,
+            ErrorCode::MalformedApiKey,
+            ErrorCode::InvalidApiKey,
+            ErrorCode::KeyRevoked,
+            ErrorCode::KeyDisabled,
+            ErrorCode::KeyExpired,
+            ErrorCode::MissingProjectKey,
+            ErrorCode::InvalidProjectKey,
+            ErrorCode::InvalidCredentials,
+        ],
+    ),
+    (
+        403,
+        "the caller may not do this: a missing scope (`details.required_scope`), a role, a project confinement, minting beyond the caller's own power, a missing CSRF token, or plain HTTP where HTTPS is required",
+        &[
+            ErrorCode::InsufficientScope,
+            ErrorCode::Forbidden,
+            ErrorCode::CsrfTokenInvalid,
+            ErrorCode::HttpsRequired,
+        ],
+    ),
+    (
+        404,
+        "no such thing in the caller's sight (another workspace's or project's ids answer the same)",
+        &[ErrorCode::NotFound],
+    ),
+    (
+        408,
+        "the request's body did not arrive within the client timeout",
+        &[ErrorCode::RequestTimeout],
+    ),
+    (
+        409,
+        "the change conflicts with the current state",
+        &[ErrorCode::Conflict],
+    ),
+    (413, "the body is over 64 KiB", &[ErrorCode::PayloadTooLarge]),
+    (
+        415,
+        "the body is not JSON in UTF-8",
+        &[ErrorCode::UnsupportedMediaType],
+    ),
+    (
+        429,
+        "a limit is reached: `details.window` names it, `Retry-After` says when to retry",
+        &[ErrorCode::RateLimited],
+    ),
+    (
+        500,
+        "an unexpected failure, logged with the request id",
+        &[ErrorCode::InternalError],
+    ),
+    (
+        502,
+        "the gateway's upstream could not be reached or broke off",
+        &[ErrorCode::BadGateway],
+    ),
+    (
+        504,
+        "the gateway's upstream did not answer in time",
+        &[ErrorCode::GatewayTimeout],
+    ),
+];
+
+/// Which statuses an operation can refuse with.
+fn error_statuses(guard: Guard, path: &str, has_body: bool) -> Vec<u16> {
+    let mut statuses = vec![400, 401, 403, 404, 429, 500];
+    if has_body {
+        statuses.extend([408, 413, 415]);
+    }
+    if path.starts_with("/v1/keys") || path.starts_with("/v1/users") {
+        statuses.push(409);
+    }
+    if path.starts_with("/gateway/") {
+        // Uploads stream to the upstream, so a stalled one is 408 too.
+        statuses.extend([408, 502, 504]);
+    }
+    if guard == Guard::Open && path != "/v1/session" {
+        statuses.retain(|status| *status == 500 || (path == "/metrics" && *status == 401));
+    }
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses
+}
+
+fn code_text(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn error_response(description: &str, codes: &[ErrorCode]) -> utoipa::openapi::Response {
+    let listed: Vec<String> = codes.iter().map(|code| code_text(*code)).collect();
+    let example = json!({
+        "success": false,
+        "error": { "code": listed.first().cloned().unwrap_or_default(), "message": description }
+    });
+    ResponseBuilder::new()
+        .description(format!("{description}. Codes: {}", listed.join(", ")))
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorResponse")))
+                .example(Some(example))
+                .build(),
+        )
+        .build()
+}
+
+fn header(description: &str, schema_type: Type) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(schema_type))
+        .description(Some(description))
+        .build()
+}
+
+impl Modify for Contract {
+    fn modify(&self, document: &mut Document) {
+        let components = document.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            let mut scheme = Http::new(HttpAuthScheme::Bearer);
+            scheme.description = Some(description.to_owned());
+            SecurityScheme::Http(scheme)
+        };
+        components.add_security_scheme(
+            "bearer",
+            bearer("An API key (`ks_live_…` or `ks_test_…`) as `Authorization: Bearer <key>`"),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-api-key",
+                "An API key in the `x-api-key` header",
+            ))),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "ks_session",
+                "A console session's cookie, set by `POST /v1/session`",
+            ))),
+        );
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-csrf-token",
+                "The session's CSRF token (`csrf_token` of `GET /v1/me`), on every state-changing call made with a session",
+            ))),
+        );
+        components.add_security_scheme(
+            "project_key",
+            bearer("A project's Project Key (`ksp_…`) as `Authorization: Bearer <project key>`"),
+        );
+
+        for (path, item) in document.paths.paths.iter_mut() {
+            for (method, operation) in operations(item) {
+                let guard = guard_of(path, method);
+                let has_body = operation.request_body.is_some() || path.starts_with("/gateway/");
+                operation.security = Some(match guard {
+                    Guard::Management => vec![
+                        SecurityRequirement::new("bearer", Vec::<String>::new()),
+                        SecurityRequirement::new("api_key", Vec::<String>::new()),
+                        SecurityRequirement::new("session", Vec::<String>::new())
+                            .add("csrf", Vec::<String>::new()),
+                    ],
+                    Guard::KeyOnly => vec![
+                        SecurityRequirement::new("bearer", Vec::<String>::new()),
+                        SecurityRequirement::new("api_key", Vec::<String>::new()),
+                    ],
+                    Guard::ProjectKey => {
+                        vec![SecurityRequirement::new(
+                            "project_key",
+                            Vec::<String>::new(),
+                        )]
+                    }
+                    // Sign-in and `GET /v1/me` declare theirs; the rest none.
+                    Guard::Open => operation.security.take().unwrap_or_default(),
+                });
+                for status in error_statuses(guard, path, has_body) {
+                    let Some((_, description, codes)) =
+                        ERRORS.iter().find(|(known, _, _)| *known == status)
+                    else {
+                        continue;
+                    };
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_response(description, codes).into());
+                }
+                let keyed = matches!(
+                    guard,
+                    Guard::Management | Guard::KeyOnly | Guard::ProjectKey
+                );
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let utoipa::openapi::RefOr::T(response) = response else {
+                        continue;
+                    };
+                    response.headers.insert(
+                        "X-Request-Id".to_owned(),
+                        header("the request log's id of this call (`req_…`)", Type::String),
+                    );
+                    if keyed {
+                        for (name, description, schema_type) in [
+                            (
+                                "X-RateLimit-Limit",
+                                "calls the tightest window allows (calls made with a key)",
+                                Type::Integer,
+                            ),
+                            ("X-RateLimit-Remaining", "calls left in it", Type::Integer),
+                            (
+                                "X-RateLimit-Reset",
+                                "when it is whole again, in epoch seconds",
+                                Type::Integer,
+                            ),
+                            (
+                                "RateLimit",
+                                "the IETF field: `\"minute\";r=59;t=1`",
+                                Type::String,
+                            ),
+                            (
+                                "RateLimit-Policy",
+                                "every window that applies: `\"minute\";q=60;w=60, …`",
+                                Type::String,
+                            ),
+                        ] {
+                            response
+                                .headers
+                                .insert(name.to_owned(), header(description, schema_type));
+                        }
+                    }
+                    if status == "429" {
+                        response.headers.insert(
+                            "Retry-After".to_owned(),
+                            header("seconds until a retry can succeed", Type::Integer),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("options", item.options.as_mut()),
+        ("head", item.head.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("trace", item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation?)))
+}
