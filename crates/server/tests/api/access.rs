@@ -216,8 +216,16 @@ async fn revocation_and_deletion_take_effect_on_the_next_request() {
             "{action}: {}",
             response.status()
         );
-        let (status, _) = error_code(app.list_keys_with(&key.secret).await).await;
-        assert_eq!(status, 401, "{action}");
+        // A deleted key is no longer known at all; a revoked one says so.
+        let expected = match action {
+            "revoke" => ErrorCode::KeyRevoked,
+            _ => ErrorCode::InvalidApiKey,
+        };
+        assert_eq!(
+            error_code(app.list_keys_with(&key.secret).await).await,
+            (401, expected),
+            "{action}"
+        );
     }
 }
 
@@ -279,8 +287,10 @@ async fn rotation_stops_the_old_secret_at_once_or_after_the_grace_period() {
             Some(json!({ "grace_period_seconds": 86_401 })),
         )
         .await;
+    let (status, error) = error_of(too_long).await;
+    assert_eq!((status, error.code), (400, ErrorCode::ValidationError));
     assert_eq!(
-        error_of(too_long).await.1.details.expect("details")["field"],
+        error.details.expect("details")["field"],
         "grace_period_seconds"
     );
 }
@@ -347,7 +357,7 @@ async fn a_member_is_refused_keys_with_403() {
             .status(),
         200
     );
-    let (status, _) = error_code(
+    let (status, error) = error_of(
         app.call(
             As::Console(&manager),
             Method::POST,
@@ -357,7 +367,16 @@ async fn a_member_is_refused_keys_with_403() {
         .await,
     )
     .await;
-    assert_eq!(status, 403, "only owners and admins manage users");
+    assert_eq!(
+        (status, error.code),
+        (403, ErrorCode::Forbidden),
+        "only owners and admins manage users"
+    );
+    assert!(
+        error.message.contains("Owner or Admin"),
+        "{}",
+        error.message
+    );
 }
 
 #[tokio::test]

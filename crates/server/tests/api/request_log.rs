@@ -53,7 +53,8 @@ async fn every_key_call_is_recorded_with_its_outcome() {
             Some(json!({ "name": "x" })),
         )
         .await;
-    assert_eq!(refused.status(), 403);
+    let (status, error) = error_of(refused).await;
+    assert_eq!((status, error.code), (403, ErrorCode::InsufficientScope));
     let detail = app
         .call(
             As::Key(&key.secret),
@@ -443,7 +444,8 @@ async fn one_record_is_read_by_its_request_id() {
             None,
         )
         .await;
-    assert_eq!(error_of(missing).await.0, 404);
+    let (status, error) = error_of(missing).await;
+    assert_eq!((status, error.code), (404, ErrorCode::NotFound));
 }
 
 #[tokio::test]
@@ -537,10 +539,9 @@ async fn the_filtered_log_exports_as_csv_and_ndjson() {
             None,
         )
         .await;
-    assert_eq!(
-        error_of(bad).await.1.details.expect("details")["field"],
-        "format"
-    );
+    let (status, error) = error_of(bad).await;
+    assert_eq!((status, error.code), (400, ErrorCode::ValidationError));
+    assert_eq!(error.details.expect("details")["field"], "format");
 }
 
 #[tokio::test]

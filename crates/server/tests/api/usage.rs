@@ -1,7 +1,7 @@
 //! Usage summaries come from rollups; they must equal counts over the raw log.
 
 use crate::helpers::{error_of, spawn_app, spawn_demo_app, As};
-use keyscope_model::{Granularity, Response, UsageSummary};
+use keyscope_model::{ErrorCode, Granularity, Response, UsageSummary};
 use reqwest::Method;
 use serde_json::json;
 use std::collections::HashMap;
@@ -178,7 +178,8 @@ async fn another_workspace_cannot_read_this_ones_usage() {
             None,
         )
         .await;
-    assert_eq!(error_of(response).await.0, 404);
+    let (status, error) = error_of(response).await;
+    assert_eq!((status, error.code), (404, ErrorCode::NotFound));
     let log = app
         .call(
             As::Console(&outsider),
