@@ -15,11 +15,28 @@ use keyscope_model::{ErrorCode, ProjectCredentials};
 use keyscope_server::http::GatewaySettings;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+/// A test upstream's base URL, and how many calls have reached it.
+struct Upstream {
+    url: String,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Upstream {
+    /// Calls the upstream received so far, answered or not: a test that the
+    /// gateway refuses a call before the upstream sees it reads this.
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
 /// A small upstream: echoes what it received, counts uploads, streams
-/// downloads (one without end), and can be slow.
-async fn start_upstream() -> String {
+/// downloads (one without end), and can be slow. Every call it receives is
+/// counted (see [`Upstream::calls`]).
+async fn start_upstream() -> Upstream {
     async fn echo(request: Request) -> Json<Value> {
         let headers: serde_json::Map<String, Value> = request
             .headers()
@@ -76,12 +93,23 @@ async fn start_upstream() -> String {
         .route("/api/teapot", get(teapot))
         .route("/api/{*rest}", any(echo))
         .layer(axum::extract::DefaultBodyLimit::disable());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let app = app.layer(axum::middleware::from_fn(
+        move |request: Request, next: axum::middleware::Next| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            next.run(request)
+        },
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("upstream binds");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/api")
+    Upstream {
+        url: format!("http://{address}/api"),
+        calls,
+    }
 }
 
 struct Gateway {
@@ -124,7 +152,7 @@ impl Gateway {
 async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let response = app
         .client
         .get(gateway.url(&app, "/things/7?colour=red&size=2"))
@@ -172,7 +200,7 @@ async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
 async fn encoded_paths_reach_the_upstream_as_sent() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let separator = app
         .client
         .get(gateway.url(&app, "/files/dir%2Fname"))
@@ -206,7 +234,8 @@ async fn dot_segments_are_refused_before_the_upstream() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     for path in ["/things/../teapot", "/things/%2E%2e/teapot", "/./teapot"] {
         let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
             .await
@@ -226,13 +255,23 @@ async fn dot_segments_are_refused_before_the_upstream() {
         assert!(answer.contains("\"field\":\"path\""), "{path}: {answer}");
         assert!(!answer.contains("short and stout"), "{path}: {answer}");
     }
+    assert_eq!(upstream.calls(), 0, "no refused call reached the upstream");
+    let admitted = app
+        .client
+        .get(gateway.url(&app, "/teapot"))
+        .header("x-api-key", &gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(admitted.status(), 418);
+    assert_eq!(upstream.calls(), 1, "an admitted call is counted");
 }
 
 #[tokio::test]
 async fn upstream_answers_come_back_as_they_are_minus_hop_by_hop_headers() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let response = app
         .client
         .get(gateway.url(&app, "/teapot"))
@@ -253,7 +292,8 @@ async fn upstream_answers_come_back_as_they_are_minus_hop_by_hop_headers() {
 async fn methods_need_their_scopes() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     for (method, key, status) in [
         (Method::GET, &gateway.reader, 200),
         (Method::HEAD, &gateway.reader, 200),
@@ -279,13 +319,18 @@ async fn methods_need_their_scopes() {
                 .ends_with(":items"));
         }
     }
+    assert_eq!(
+        upstream.calls(),
+        3,
+        "the three admitted calls reached the upstream, no refused one"
+    );
 }
 
 #[tokio::test]
 async fn bodies_stream_both_ways() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let five_megabytes = vec![b'x'; 5 * 1024 * 1024];
     let uploaded: Value = app
         .client
@@ -320,7 +365,8 @@ async fn bodies_stream_both_ways() {
 async fn strangers_are_refused_before_the_upstream() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     let other = app.create_project(&owner, "Other").await;
     let foreign = app
         .create_key(
@@ -359,6 +405,17 @@ async fn strangers_are_refused_before_the_upstream() {
         .expect("sent");
     let (status, error) = error_of(unknown).await;
     assert_eq!((status, error.code), (404, ErrorCode::NotFound));
+    assert_eq!(upstream.calls(), 0, "no refused call reached the upstream");
+
+    let admitted = app
+        .client
+        .get(gateway.url(&app, "/x"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(admitted.status(), 200);
+    assert_eq!(upstream.calls(), 1, "an admitted call is counted");
 }
 
 #[tokio::test]
@@ -373,7 +430,7 @@ async fn slow_and_failing_upstreams_get_504_and_502() {
     })
     .await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let slow = app
         .client
         .get(gateway.url(&app, "/slow"))
@@ -411,7 +468,7 @@ async fn shutdown_cuts_off_answers_still_streaming_after_the_grace() {
     })
     .await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let mut endless = app
         .client
         .get(gateway.url(&app, "/endless"))
@@ -452,7 +509,8 @@ async fn plain_http_is_refused_where_https_is_required() {
     })
     .await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     let plain = app
         .client
         .get(gateway.url(&app, "/x"))
@@ -462,6 +520,7 @@ async fn plain_http_is_refused_where_https_is_required() {
         .expect("sent");
     let (status, error) = error_of(plain).await;
     assert_eq!((status, error.code), (403, ErrorCode::HttpsRequired));
+    assert_eq!(upstream.calls(), 0, "refused before the upstream");
     let behind_tls = app
         .client
         .get(gateway.url(&app, "/x"))
@@ -471,6 +530,7 @@ async fn plain_http_is_refused_where_https_is_required() {
         .await
         .expect("sent");
     assert_eq!(behind_tls.status(), 200);
+    assert_eq!(upstream.calls(), 1);
     let seen: Value = behind_tls.json().await.expect("echo");
     assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
 }
