@@ -3,8 +3,8 @@
 //! slow, a failing and a plain-HTTP case.
 
 use crate::helpers::{
-    error_of, request_id_of, spawn_app, spawn_app_with_timeouts, spawn_with, As, ConsoleUser,
-    SpawnOptions, TestApp,
+    error_of, eventually, request_id_of, spawn_app, spawn_app_with_timeouts, spawn_with, As,
+    ConsoleUser, SpawnOptions, TestApp,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request};
@@ -535,65 +535,104 @@ async fn plain_http_is_refused_where_https_is_required() {
     assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
 }
 
-/// An upstream that keeps a connection open between calls for only 200 ms,
-/// as servers with a short keep-alive do, and counts the connections it
-/// accepts. It answers `ok`, or no body at all to HEAD and to `…/empty`.
-async fn start_short_keep_alive_upstream(
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+/// An upstream that keeps connections open between calls until the test
+/// tells it to close the idle ones, as a server with a short keep-alive does
+/// when its timeout passes, and counts the connections it accepts and
+/// closes. It answers `ok`, or no body at all to HEAD and to `…/empty`.
+/// Closing on the test's word, not after a time, leaves no race between the
+/// test's calls and the upstream's timer.
+struct KeepAliveUpstream {
+    url: String,
+    accepted: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
+    close_idle: tokio::sync::watch::Sender<()>,
+}
+
+impl KeepAliveUpstream {
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    fn closed(&self) -> usize {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Closes every connection waiting for its next request now.
+    fn close_idle_connections(&self) {
+        self.close_idle.send_replace(());
+    }
+}
+
+async fn start_keep_alive_upstream() -> KeepAliveUpstream {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    use tokio::sync::watch;
+
+    /// Answers requests until the other side goes or `close_idle` says so
+    /// while it waits for a request; the socket is dropped on return.
+    async fn answer_until_closed(mut socket: TcpStream, mut close_idle: watch::Receiver<()>) {
+        let mut buffer = [0_u8; 8192];
+        loop {
+            // One request head (the test sends requests without bodies).
+            let mut head = Vec::new();
+            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                tokio::select! {
+                    read = socket.read(&mut buffer) => match read {
+                        Ok(count) if count > 0 => head.extend_from_slice(&buffer[..count]),
+                        _ => return,
+                    },
+                    _ = close_idle.changed() => return,
+                }
+            }
+            // Answers without a body: HEAD's (its length, no bytes) and a 204.
+            let answer: &[u8] = if head.starts_with(b"HEAD ") {
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n"
+            } else if head.windows(6).any(|window| window == b"/empty") {
+                b"HTTP/1.1 204 No Content\r\n\r\n"
+            } else {
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+            };
+            if socket.write_all(answer).await.is_err() {
+                return;
+            }
+        }
+    }
+
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("upstream binds");
     let address = listener.local_addr().expect("address");
-    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
+    let (close_idle, close_requests) = watch::channel(());
+    let upstream = KeepAliveUpstream {
+        url: format!("http://{address}/api"),
+        accepted: Arc::new(AtomicUsize::new(0)),
+        closed: Arc::new(AtomicUsize::new(0)),
+        close_idle,
+    };
+    let (accepted, closed) = (upstream.accepted.clone(), upstream.closed.clone());
     tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
+        while let Ok((socket, _)) = listener.accept().await {
+            accepted.fetch_add(1, Ordering::SeqCst);
+            // Only a request to close made after this connection came in
+            // closes it.
+            let mut close_idle = close_requests.clone();
+            close_idle.borrow_and_update();
+            let closed = closed.clone();
             tokio::spawn(async move {
-                let mut buffer = [0_u8; 8192];
-                loop {
-                    // One request head (the test sends GETs without bodies).
-                    let mut head = Vec::new();
-                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
-                        let read = tokio::time::timeout(
-                            Duration::from_millis(200),
-                            socket.read(&mut buffer),
-                        )
-                        .await;
-                        match read {
-                            Ok(Ok(count)) if count > 0 => head.extend_from_slice(&buffer[..count]),
-                            // Idle too long, or the other side went: close.
-                            _ => return,
-                        }
-                    }
-                    // Answers without a body: HEAD's (its length, no
-                    // bytes) and a 204.
-                    let answer: &[u8] = if head.starts_with(b"HEAD ") {
-                        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n"
-                    } else if head.windows(6).any(|window| window == b"/empty") {
-                        b"HTTP/1.1 204 No Content\r\n\r\n"
-                    } else {
-                        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
-                    };
-                    if socket.write_all(answer).await.is_err() {
-                        return;
-                    }
-                }
+                answer_until_closed(socket, close_idle).await;
+                closed.fetch_add(1, Ordering::SeqCst);
             });
         }
     });
-    (format!("http://{address}/api"), accepted)
+    upstream
 }
 
 #[tokio::test]
 async fn upstream_connections_are_reused_and_one_the_upstream_closed_is_replaced() {
-    use std::sync::atomic::Ordering;
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let (upstream, accepted) = start_short_keep_alive_upstream().await;
-    let gateway = gateway_to(&app, &owner, &upstream).await;
+    let upstream = start_keep_alive_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     let call = || async {
         let response = app
             .client
@@ -607,25 +646,30 @@ async fn upstream_connections_are_reused_and_one_the_upstream_closed_is_replaced
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
     assert_eq!(
-        accepted.load(Ordering::SeqCst),
+        upstream.accepted(),
         1,
         "the second call reuses the connection"
     );
 
     // The upstream closes the idle connection; the next call still gets
     // through, on a new one, rather than failing with 502.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    upstream.close_idle_connections();
+    eventually(
+        "the upstream to close the idle connection",
+        Duration::from_secs(5),
+        || async { (upstream.closed() == 1).then_some(()) },
+    )
+    .await;
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
-    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    assert_eq!(upstream.accepted(), 2);
 }
 
 #[tokio::test]
 async fn answers_without_a_body_free_their_upstream_connection_at_once() {
-    use std::sync::atomic::Ordering;
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let (upstream, accepted) = start_short_keep_alive_upstream().await;
-    let gateway = gateway_to(&app, &owner, &upstream).await;
+    let upstream = start_keep_alive_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     // No body is read from these answers, so nothing drives their
     // connection to its end: it must go back to the pool when the head
     // arrives, or each call after them opens a new one.
@@ -643,7 +687,7 @@ async fn answers_without_a_body_free_their_upstream_connection_at_once() {
         assert_eq!(empty.status(), 204);
     }
     assert_eq!(
-        accepted.load(Ordering::SeqCst),
+        upstream.accepted(),
         1,
         "all four calls went over one upstream connection"
     );
