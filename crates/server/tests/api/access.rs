@@ -525,15 +525,12 @@ async fn last_used_is_recorded_without_a_write_per_request() {
     for _ in 0..5 {
         app.list_keys_with(&key.secret).await;
     }
-    let mut last_used = None;
-    for _ in 0..30 {
-        last_used = app.key(&owner, &key.key.id).await.last_used_at;
-        if last_used.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let last_used = last_used.expect("last use recorded within 3 s");
+    let last_used = eventually(
+        "the last use to be recorded",
+        Duration::from_secs(3),
+        || async { app.key(&owner, &key.key.id).await.last_used_at },
+    )
+    .await;
     assert!(chrono::Utc::now() - last_used < chrono::Duration::seconds(10));
 }
 

@@ -28,14 +28,15 @@ async fn log(app: &TestApp, owner: &ConsoleUser, query: &str) -> LogPage {
 
 /// Waits for the writer: records are stored just after the answer.
 async fn log_with(app: &TestApp, owner: &ConsoleUser, query: &str, count: usize) -> LogPage {
-    for _ in 0..50 {
-        let page = log(app, owner, query).await;
-        if page.data.len() >= count {
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("fewer than {count} records for {query}");
+    eventually(
+        &format!("{count} records for {query}"),
+        Duration::from_millis(2_500),
+        || async {
+            let page = log(app, owner, query).await;
+            (page.data.len() >= count).then_some(page)
+        },
+    )
+    .await
 }
 
 #[tokio::test]
