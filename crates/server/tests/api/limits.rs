@@ -76,6 +76,7 @@ async fn the_61st_request_in_a_minute_on_free_waits_exactly_as_retry_after_says(
         error.message
     );
 
+    // A sleep on purpose: waiting exactly what Retry-After said is the test.
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     assert_eq!(
         app.list_keys_with(&key.secret).await.status(),
