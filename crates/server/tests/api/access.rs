@@ -1,7 +1,7 @@
 //! Keys and access control over real HTTP: every refusal has its code, keys
 //! stop working the moment they should, and workspaces never see each other.
 
-use crate::helpers::{error_of, spawn_app, spawn_with, As, SpawnOptions};
+use crate::helpers::{error_of, eventually, spawn_app, spawn_with, As, SpawnOptions};
 use keyscope_model::{CreatedKey, ErrorCode, KeyStatus, Response, Role, VerifyResponse};
 use keyscope_server::bootstrap;
 use keyscope_server::service::Limits;
@@ -124,7 +124,12 @@ async fn each_kind_of_bad_key_gets_its_own_401_code() {
         200,
         "valid until then"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    // Expiry is judged at use time, as the console judges a key's status:
+    // once the console shows it expired, so does the next call.
+    eventually("the key to expire", Duration::from_secs(5), || async {
+        (app.key(&owner, &key.key.id).await.status == KeyStatus::Expired).then_some(())
+    })
+    .await;
     let (status, error) = error_of(app.list_keys_with(&key.secret).await).await;
     assert_eq!((status, error.code), (401, ErrorCode::KeyExpired));
     assert!(error.message.contains("expired at"), "{}", error.message);
@@ -216,8 +221,16 @@ async fn revocation_and_deletion_take_effect_on_the_next_request() {
             "{action}: {}",
             response.status()
         );
-        let (status, _) = error_code(app.list_keys_with(&key.secret).await).await;
-        assert_eq!(status, 401, "{action}");
+        // A deleted key is no longer known at all; a revoked one says so.
+        let expected = match action {
+            "revoke" => ErrorCode::KeyRevoked,
+            _ => ErrorCode::InvalidApiKey,
+        };
+        assert_eq!(
+            error_code(app.list_keys_with(&key.secret).await).await,
+            (401, expected),
+            "{action}"
+        );
     }
 }
 
@@ -225,8 +238,13 @@ async fn revocation_and_deletion_take_effect_on_the_next_request() {
 async fn rotation_stops_the_old_secret_at_once_or_after_the_grace_period() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
+    // A plan whose minute limit the polling for the end of the grace period
+    // below cannot reach.
     let key = app
-        .create_key(&owner, json!({ "name": "rotating", "scopes": ["read"] }))
+        .create_key(
+            &owner,
+            json!({ "name": "rotating", "scopes": ["read"], "plan": "enterprise" }),
+        )
         .await;
     let rotate = |grace: u32| {
         let path = format!("/v1/keys/{}/rotate", key.key.id);
@@ -265,11 +283,16 @@ async fn rotation_stops_the_old_secret_at_once_or_after_the_grace_period() {
         "old secret works in the grace period"
     );
     assert_eq!(app.list_keys_with(&graceful.secret).await.status(), 200);
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
-    assert_eq!(
-        error_code(app.list_keys_with(&immediate.secret).await).await,
-        (401, ErrorCode::InvalidApiKey)
-    );
+    let refused = eventually(
+        "the old secret to be refused after its grace period",
+        Duration::from_secs(5),
+        || async {
+            let response = app.list_keys_with(&immediate.secret).await;
+            (response.status() != 200).then_some(response)
+        },
+    )
+    .await;
+    assert_eq!(error_code(refused).await, (401, ErrorCode::InvalidApiKey));
 
     let too_long = app
         .call(
@@ -279,8 +302,10 @@ async fn rotation_stops_the_old_secret_at_once_or_after_the_grace_period() {
             Some(json!({ "grace_period_seconds": 86_401 })),
         )
         .await;
+    let (status, error) = error_of(too_long).await;
+    assert_eq!((status, error.code), (400, ErrorCode::ValidationError));
     assert_eq!(
-        error_of(too_long).await.1.details.expect("details")["field"],
+        error.details.expect("details")["field"],
         "grace_period_seconds"
     );
 }
@@ -347,7 +372,7 @@ async fn a_member_is_refused_keys_with_403() {
             .status(),
         200
     );
-    let (status, _) = error_code(
+    let (status, error) = error_of(
         app.call(
             As::Console(&manager),
             Method::POST,
@@ -357,7 +382,16 @@ async fn a_member_is_refused_keys_with_403() {
         .await,
     )
     .await;
-    assert_eq!(status, 403, "only owners and admins manage users");
+    assert_eq!(
+        (status, error.code),
+        (403, ErrorCode::Forbidden),
+        "only owners and admins manage users"
+    );
+    assert!(
+        error.message.contains("Owner or Admin"),
+        "{}",
+        error.message
+    );
 }
 
 #[tokio::test]
@@ -491,15 +525,12 @@ async fn last_used_is_recorded_without_a_write_per_request() {
     for _ in 0..5 {
         app.list_keys_with(&key.secret).await;
     }
-    let mut last_used = None;
-    for _ in 0..30 {
-        last_used = app.key(&owner, &key.key.id).await.last_used_at;
-        if last_used.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let last_used = last_used.expect("last use recorded within 3 s");
+    let last_used = eventually(
+        "the last use to be recorded",
+        Duration::from_secs(3),
+        || async { app.key(&owner, &key.key.id).await.last_used_at },
+    )
+    .await;
     assert!(chrono::Utc::now() - last_used < chrono::Duration::seconds(10));
 }
 

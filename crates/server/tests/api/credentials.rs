@@ -129,9 +129,16 @@ async fn members_and_other_workspaces_cannot_see_credentials() {
         (Method::GET, path.clone()),
         (Method::POST, format!("{path}/regenerate")),
     ] {
-        let (status, _) =
-            error_of(app.call(As::Console(&outsider), method, &path, None).await).await;
-        assert_eq!(status, 404);
+        let (status, error) = error_of(
+            app.call(As::Console(&outsider), method.clone(), &path, None)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            (status, error.code),
+            (404, ErrorCode::NotFound),
+            "{method} {path}"
+        );
     }
     assert_eq!(
         verify_status(&app, &created.project_key).await,

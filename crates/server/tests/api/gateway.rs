@@ -3,8 +3,8 @@
 //! slow, a failing and a plain-HTTP case.
 
 use crate::helpers::{
-    error_of, request_id_of, spawn_app, spawn_app_with_timeouts, spawn_with, As, ConsoleUser,
-    SpawnOptions, TestApp,
+    error_of, eventually, request_id_of, spawn_app, spawn_app_with_timeouts, spawn_with, As,
+    ConsoleUser, SpawnOptions, TestApp,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request};
@@ -15,11 +15,28 @@ use keyscope_model::{ErrorCode, ProjectCredentials};
 use keyscope_server::http::GatewaySettings;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+/// A test upstream's base URL, and how many calls have reached it.
+struct Upstream {
+    url: String,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Upstream {
+    /// Calls the upstream received so far, answered or not: a test that the
+    /// gateway refuses a call before the upstream sees it reads this.
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
 /// A small upstream: echoes what it received, counts uploads, streams
-/// downloads (one without end), and can be slow.
-async fn start_upstream() -> String {
+/// downloads (one without end), and can be slow. Every call it receives is
+/// counted (see [`Upstream::calls`]).
+async fn start_upstream() -> Upstream {
     async fn echo(request: Request) -> Json<Value> {
         let headers: serde_json::Map<String, Value> = request
             .headers()
@@ -76,12 +93,23 @@ async fn start_upstream() -> String {
         .route("/api/teapot", get(teapot))
         .route("/api/{*rest}", any(echo))
         .layer(axum::extract::DefaultBodyLimit::disable());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let app = app.layer(axum::middleware::from_fn(
+        move |request: Request, next: axum::middleware::Next| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            next.run(request)
+        },
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("upstream binds");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/api")
+    Upstream {
+        url: format!("http://{address}/api"),
+        calls,
+    }
 }
 
 struct Gateway {
@@ -124,7 +152,7 @@ impl Gateway {
 async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let response = app
         .client
         .get(gateway.url(&app, "/things/7?colour=red&size=2"))
@@ -172,7 +200,7 @@ async fn calls_are_forwarded_without_the_key_or_hop_by_hop_headers() {
 async fn encoded_paths_reach_the_upstream_as_sent() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let separator = app
         .client
         .get(gateway.url(&app, "/files/dir%2Fname"))
@@ -206,7 +234,8 @@ async fn dot_segments_are_refused_before_the_upstream() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     for path in ["/things/../teapot", "/things/%2E%2e/teapot", "/./teapot"] {
         let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
             .await
@@ -219,16 +248,30 @@ async fn dot_segments_are_refused_before_the_upstream() {
         let mut answer = String::new();
         stream.read_to_string(&mut answer).await.expect("answer");
         assert!(answer.starts_with("HTTP/1.1 400"), "{path}: {answer}");
+        assert!(
+            answer.contains("\"code\":\"VALIDATION_ERROR\""),
+            "{path}: {answer}"
+        );
         assert!(answer.contains("\"field\":\"path\""), "{path}: {answer}");
         assert!(!answer.contains("short and stout"), "{path}: {answer}");
     }
+    assert_eq!(upstream.calls(), 0, "no refused call reached the upstream");
+    let admitted = app
+        .client
+        .get(gateway.url(&app, "/teapot"))
+        .header("x-api-key", &gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(admitted.status(), 418);
+    assert_eq!(upstream.calls(), 1, "an admitted call is counted");
 }
 
 #[tokio::test]
 async fn upstream_answers_come_back_as_they_are_minus_hop_by_hop_headers() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let response = app
         .client
         .get(gateway.url(&app, "/teapot"))
@@ -249,7 +292,8 @@ async fn upstream_answers_come_back_as_they_are_minus_hop_by_hop_headers() {
 async fn methods_need_their_scopes() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     for (method, key, status) in [
         (Method::GET, &gateway.reader, 200),
         (Method::HEAD, &gateway.reader, 200),
@@ -275,13 +319,18 @@ async fn methods_need_their_scopes() {
                 .ends_with(":items"));
         }
     }
+    assert_eq!(
+        upstream.calls(),
+        3,
+        "the three admitted calls reached the upstream, no refused one"
+    );
 }
 
 #[tokio::test]
 async fn bodies_stream_both_ways() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let five_megabytes = vec![b'x'; 5 * 1024 * 1024];
     let uploaded: Value = app
         .client
@@ -316,7 +365,8 @@ async fn bodies_stream_both_ways() {
 async fn strangers_are_refused_before_the_upstream() {
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     let other = app.create_project(&owner, "Other").await;
     let foreign = app
         .create_key(
@@ -331,7 +381,8 @@ async fn strangers_are_refused_before_the_upstream() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(error_of(no_key).await.1.code, ErrorCode::MissingApiKey);
+    let (status, error) = error_of(no_key).await;
+    assert_eq!((status, error.code), (401, ErrorCode::MissingApiKey));
     let wrong_project = app
         .client
         .get(gateway.url(&app, "/x"))
@@ -352,7 +403,19 @@ async fn strangers_are_refused_before_the_upstream() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(error_of(unknown).await.0, 404);
+    let (status, error) = error_of(unknown).await;
+    assert_eq!((status, error.code), (404, ErrorCode::NotFound));
+    assert_eq!(upstream.calls(), 0, "no refused call reached the upstream");
+
+    let admitted = app
+        .client
+        .get(gateway.url(&app, "/x"))
+        .bearer_auth(&gateway.reader)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(admitted.status(), 200);
+    assert_eq!(upstream.calls(), 1, "an admitted call is counted");
 }
 
 #[tokio::test]
@@ -367,7 +430,7 @@ async fn slow_and_failing_upstreams_get_504_and_502() {
     })
     .await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let slow = app
         .client
         .get(gateway.url(&app, "/slow"))
@@ -405,7 +468,7 @@ async fn shutdown_cuts_off_answers_still_streaming_after_the_grace() {
     })
     .await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let gateway = gateway_to(&app, &owner, &start_upstream().await.url).await;
     let mut endless = app
         .client
         .get(gateway.url(&app, "/endless"))
@@ -446,7 +509,8 @@ async fn plain_http_is_refused_where_https_is_required() {
     })
     .await;
     let owner = app.owner().await;
-    let gateway = gateway_to(&app, &owner, &start_upstream().await).await;
+    let upstream = start_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     let plain = app
         .client
         .get(gateway.url(&app, "/x"))
@@ -456,6 +520,7 @@ async fn plain_http_is_refused_where_https_is_required() {
         .expect("sent");
     let (status, error) = error_of(plain).await;
     assert_eq!((status, error.code), (403, ErrorCode::HttpsRequired));
+    assert_eq!(upstream.calls(), 0, "refused before the upstream");
     let behind_tls = app
         .client
         .get(gateway.url(&app, "/x"))
@@ -465,69 +530,109 @@ async fn plain_http_is_refused_where_https_is_required() {
         .await
         .expect("sent");
     assert_eq!(behind_tls.status(), 200);
+    assert_eq!(upstream.calls(), 1);
     let seen: Value = behind_tls.json().await.expect("echo");
     assert_eq!(seen["headers"]["x-forwarded-proto"], "https");
 }
 
-/// An upstream that keeps a connection open between calls for only 200 ms,
-/// as servers with a short keep-alive do, and counts the connections it
-/// accepts. It answers `ok`, or no body at all to HEAD and to `…/empty`.
-async fn start_short_keep_alive_upstream(
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+/// An upstream that keeps connections open between calls until the test
+/// tells it to close the idle ones, as a server with a short keep-alive does
+/// when its timeout passes, and counts the connections it accepts and
+/// closes. It answers `ok`, or no body at all to HEAD and to `…/empty`.
+/// Closing on the test's word, not after a time, leaves no race between the
+/// test's calls and the upstream's timer.
+struct KeepAliveUpstream {
+    url: String,
+    accepted: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
+    close_idle: tokio::sync::watch::Sender<()>,
+}
+
+impl KeepAliveUpstream {
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    fn closed(&self) -> usize {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Closes every connection waiting for its next request now.
+    fn close_idle_connections(&self) {
+        self.close_idle.send_replace(());
+    }
+}
+
+async fn start_keep_alive_upstream() -> KeepAliveUpstream {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    use tokio::sync::watch;
+
+    /// Answers requests until the other side goes or `close_idle` says so
+    /// while it waits for a request; the socket is dropped on return.
+    async fn answer_until_closed(mut socket: TcpStream, mut close_idle: watch::Receiver<()>) {
+        let mut buffer = [0_u8; 8192];
+        loop {
+            // One request head (the test sends requests without bodies).
+            let mut head = Vec::new();
+            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                tokio::select! {
+                    read = socket.read(&mut buffer) => match read {
+                        Ok(count) if count > 0 => head.extend_from_slice(&buffer[..count]),
+                        _ => return,
+                    },
+                    _ = close_idle.changed() => return,
+                }
+            }
+            // Answers without a body: HEAD's (its length, no bytes) and a 204.
+            let answer: &[u8] = if head.starts_with(b"HEAD ") {
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n"
+            } else if head.windows(6).any(|window| window == b"/empty") {
+                b"HTTP/1.1 204 No Content\r\n\r\n"
+            } else {
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+            };
+            if socket.write_all(answer).await.is_err() {
+                return;
+            }
+        }
+    }
+
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("upstream binds");
     let address = listener.local_addr().expect("address");
-    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
+    let (close_idle, close_requests) = watch::channel(());
+    let upstream = KeepAliveUpstream {
+        url: format!("http://{address}/api"),
+        accepted: Arc::new(AtomicUsize::new(0)),
+        closed: Arc::new(AtomicUsize::new(0)),
+        close_idle,
+    };
+    let (accepted, closed) = (upstream.accepted.clone(), upstream.closed.clone());
     tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
+        while let Ok((socket, _)) = listener.accept().await {
+            accepted.fetch_add(1, Ordering::SeqCst);
+            // Only a request to close made after this connection came in
+            // closes it.
+            let mut close_idle = close_requests.clone();
+            close_idle.borrow_and_update();
+            let closed = closed.clone();
             tokio::spawn(async move {
-                let mut buffer = [0_u8; 8192];
-                loop {
-                    // One request head (the test sends GETs without bodies).
-                    let mut head = Vec::new();
-                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
-                        let read = tokio::time::timeout(
-                            Duration::from_millis(200),
-                            socket.read(&mut buffer),
-                        )
-                        .await;
-                        match read {
-                            Ok(Ok(count)) if count > 0 => head.extend_from_slice(&buffer[..count]),
-                            // Idle too long, or the other side went: close.
-                            _ => return,
-                        }
-                    }
-                    // Answers without a body: HEAD's (its length, no
-                    // bytes) and a 204.
-                    let answer: &[u8] = if head.starts_with(b"HEAD ") {
-                        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n"
-                    } else if head.windows(6).any(|window| window == b"/empty") {
-                        b"HTTP/1.1 204 No Content\r\n\r\n"
-                    } else {
-                        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
-                    };
-                    if socket.write_all(answer).await.is_err() {
-                        return;
-                    }
-                }
+                answer_until_closed(socket, close_idle).await;
+                closed.fetch_add(1, Ordering::SeqCst);
             });
         }
     });
-    (format!("http://{address}/api"), accepted)
+    upstream
 }
 
 #[tokio::test]
 async fn upstream_connections_are_reused_and_one_the_upstream_closed_is_replaced() {
-    use std::sync::atomic::Ordering;
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let (upstream, accepted) = start_short_keep_alive_upstream().await;
-    let gateway = gateway_to(&app, &owner, &upstream).await;
+    let upstream = start_keep_alive_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     let call = || async {
         let response = app
             .client
@@ -541,25 +646,30 @@ async fn upstream_connections_are_reused_and_one_the_upstream_closed_is_replaced
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
     assert_eq!(
-        accepted.load(Ordering::SeqCst),
+        upstream.accepted(),
         1,
         "the second call reuses the connection"
     );
 
     // The upstream closes the idle connection; the next call still gets
     // through, on a new one, rather than failing with 502.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    upstream.close_idle_connections();
+    eventually(
+        "the upstream to close the idle connection",
+        Duration::from_secs(5),
+        || async { (upstream.closed() == 1).then_some(()) },
+    )
+    .await;
     assert_eq!(call().await, (reqwest::StatusCode::OK, "ok".to_owned()));
-    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    assert_eq!(upstream.accepted(), 2);
 }
 
 #[tokio::test]
 async fn answers_without_a_body_free_their_upstream_connection_at_once() {
-    use std::sync::atomic::Ordering;
     let (app, _data) = spawn_app().await;
     let owner = app.owner().await;
-    let (upstream, accepted) = start_short_keep_alive_upstream().await;
-    let gateway = gateway_to(&app, &owner, &upstream).await;
+    let upstream = start_keep_alive_upstream().await;
+    let gateway = gateway_to(&app, &owner, &upstream.url).await;
     // No body is read from these answers, so nothing drives their
     // connection to its end: it must go back to the pool when the head
     // arrives, or each call after them opens a new one.
@@ -577,7 +687,7 @@ async fn answers_without_a_body_free_their_upstream_connection_at_once() {
         assert_eq!(empty.status(), 204);
     }
     assert_eq!(
-        accepted.load(Ordering::SeqCst),
+        upstream.accepted(),
         1,
         "all four calls went over one upstream connection"
     );
@@ -631,8 +741,9 @@ async fn a_server_error_is_logged_with_its_request_id() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(failed.status(), 502);
     let request_id = request_id_of(&failed);
+    let (status, error) = error_of(failed).await;
+    assert_eq!((status, error.code), (502, ErrorCode::BadGateway));
 
     let (stdout_path, stderr_path) = (server.stdout_path.clone(), server.stderr_path.clone());
     assert!(server.terminate().success(), "graceful shutdown");

@@ -304,3 +304,29 @@ pub async fn error_of(response: reqwest::Response) -> (u16, keyscope_model::ApiE
     assert!(!body.success);
     (status, body.error)
 }
+
+/// How often [`eventually`] checks again.
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Waits for something the server does after it answers (a write, an
+/// expiry, a closed connection): calls `check` until it gives a value, and
+/// panics naming `what` if none came within `deadline`. A wait on the
+/// condition itself, where a fixed sleep would be too short on a busy
+/// machine and needlessly long on an idle one.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: std::time::Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let give_up = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < give_up,
+            "not within {deadline:?}: {what}"
+        );
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}

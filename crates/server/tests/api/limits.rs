@@ -76,6 +76,7 @@ async fn the_61st_request_in_a_minute_on_free_waits_exactly_as_retry_after_says(
         error.message
     );
 
+    // A sleep on purpose: waiting exactly what Retry-After said is the test.
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     assert_eq!(
         app.list_keys_with(&key.secret).await.status(),
@@ -133,7 +134,7 @@ async fn thirty_two_concurrent_clients_never_exceed_the_limit_by_one() {
                         .expect("sent");
                     match response.status().as_u16() {
                         200 => admitted += 1,
-                        429 => {}
+                        429 => assert_eq!(error_of(response).await.1.code, ErrorCode::RateLimited),
                         other => panic!("unexpected {other}"),
                     }
                 }
@@ -255,7 +256,7 @@ async fn a_spent_day_says_so_and_an_unlimited_plan_never_does() {
         "{retry_after} vs {to_midnight}"
     );
     let (status, error) = error_of(refused).await;
-    assert_eq!(status, 429);
+    assert_eq!((status, error.code), (429, ErrorCode::RateLimited));
     assert_eq!(error.details.expect("details")["window"], "day");
 
     for _ in 0..20 {
@@ -334,12 +335,14 @@ async fn a_key_can_carry_its_own_rate() {
         "the override is the minute limit"
     );
     let refused = app.list_keys_with(&slow.secret).await;
+    assert_eq!(header(&refused, "retry-after"), "30");
+    let (status, error) = error_of(refused).await;
     assert_eq!(
-        refused.status(),
-        429,
+        (status, error.code),
+        (429, ErrorCode::RateLimited),
         "the third call in a minute at 2 per minute"
     );
-    assert_eq!(header(&refused, "retry-after"), "30");
+    assert_eq!(error.details.expect("details")["limit"], 2);
     let (status, error) = error_of(
         app.call(
             As::Console(&owner),
@@ -350,8 +353,9 @@ async fn a_key_can_carry_its_own_rate() {
         .await,
     )
     .await;
+    assert_eq!((status, error.code), (400, ErrorCode::ValidationError));
     assert_eq!(
-        (status, error.details.expect("details")["field"].clone()),
-        (400, json!("rate_limit_per_minute"))
+        error.details.expect("details")["field"],
+        "rate_limit_per_minute"
     );
 }

@@ -3,6 +3,7 @@
 //! database file (it is sealed) and no log line.
 
 use crate::binary::{send_json, Binary};
+use crate::helpers::eventually;
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -75,8 +76,24 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
         "verify accepted the key: {answers}"
     );
 
-    // Let the last-used writer run, then stop the server as an operator would.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Let the last-used writer write (its transaction is in the database
+    // files searched below), then stop the server as an operator would.
+    eventually(
+        "the key's last use to be written",
+        Duration::from_secs(5),
+        || async {
+            let key: serde_json::Value = console
+                .get(format!("{address}/v1/keys/{id}"))
+                .send()
+                .await
+                .expect("sent")
+                .json()
+                .await
+                .expect("the key");
+            (!key["data"]["last_used_at"].is_null()).then_some(())
+        },
+    )
+    .await;
     let (stdout_path, stderr_path, data_dir) = (
         server.stdout_path.clone(),
         server.stderr_path.clone(),

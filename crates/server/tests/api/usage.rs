@@ -1,7 +1,7 @@
 //! Usage summaries come from rollups; they must equal counts over the raw log.
 
-use crate::helpers::{error_of, spawn_app, spawn_demo_app, As};
-use keyscope_model::{Granularity, Response, UsageSummary};
+use crate::helpers::{error_of, eventually, spawn_app, spawn_demo_app, As};
+use keyscope_model::{ErrorCode, Granularity, Response, UsageSummary};
 use reqwest::Method;
 use serde_json::json;
 use std::collections::HashMap;
@@ -120,22 +120,21 @@ async fn live_calls_reach_the_summary_and_empty_hours_are_zero() {
         key.key.id,
         keyscope_model::timestamp::format(&(now - chrono::Duration::hours(24)))
     );
-    let mut summary = None;
-    for _ in 0..40 {
-        let current = app
-            .call(As::Console(&owner), Method::GET, &query, None)
-            .await
-            .json::<Response<UsageSummary>>()
-            .await
-            .expect("summary")
-            .data;
-        if current.totals.total == 4 {
-            summary = Some(current);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let summary = summary.expect("the four calls are counted");
+    let summary = eventually(
+        "the four calls to be counted",
+        Duration::from_secs(2),
+        || async {
+            let current = app
+                .call(As::Console(&owner), Method::GET, &query, None)
+                .await
+                .json::<Response<UsageSummary>>()
+                .await
+                .expect("summary")
+                .data;
+            (current.totals.total == 4).then_some(current)
+        },
+    )
+    .await;
     assert_eq!((summary.totals.completed, summary.totals.forbidden), (3, 1));
     assert_eq!(summary.granularity, Granularity::Hour);
     assert!((24..=25).contains(&summary.series.len()));
@@ -178,7 +177,8 @@ async fn another_workspace_cannot_read_this_ones_usage() {
             None,
         )
         .await;
-    assert_eq!(error_of(response).await.0, 404);
+    let (status, error) = error_of(response).await;
+    assert_eq!((status, error.code), (404, ErrorCode::NotFound));
     let log = app
         .call(
             As::Console(&outsider),
