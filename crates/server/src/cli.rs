@@ -101,6 +101,10 @@ struct ServeArgs {
     /// Require `Authorization: Bearer <token>` on /metrics (open when unset).
     #[arg(long, env = "KEYSCOPE_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Serve /metrics on this address (e.g. 127.0.0.1:9090) instead of the
+    /// main one, which then answers it 404.
+    #[arg(long, env = "KEYSCOPE_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
     max_keys_per_project: u32,
@@ -194,6 +198,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             allow_private: args.allow_private_upstreams,
         },
         metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
+        metrics_listen: args.metrics_listen,
     };
     let application = Application::build(&settings).await?;
     // The owner's password goes to the terminal once, on stdout, never
@@ -213,6 +218,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let address = application.address();
     println!("keyscope: listening on http://{address} (open http://{address}/keys)");
+    if let Some(metrics) = application.metrics_address() {
+        println!("keyscope: metrics on http://{metrics}/metrics");
+    }
     application.run_until(shutdown_signal()).await
 }
 

@@ -32,6 +32,9 @@ pub struct Settings {
     /// When set, `/metrics` needs `Authorization: Bearer <token>`; open
     /// otherwise (it shows only the server's own counters, no tenant's data).
     pub metrics_token: Option<String>,
+    /// When set, `/metrics` is served on this address alone (port 0 picks
+    /// a free one) and the main port answers it 404.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// How long the HTTP workers wait on clients.

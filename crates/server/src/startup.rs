@@ -25,6 +25,9 @@ pub struct Application {
     /// One per HTTP worker thread, all on the same address.
     listeners: Vec<std::net::TcpListener>,
     router: axum::Router,
+    /// `/metrics` on its own address (`--metrics-listen`), served by a
+    /// worker thread of its own.
+    metrics: Option<(std::net::TcpListener, axum::Router)>,
     /// What this start created, for the caller to report once.
     pub started: Started,
     pub services: Services,
@@ -34,6 +37,9 @@ pub struct Application {
     /// serving ends.
     stop_serving: tokio::sync::watch::Sender<()>,
 }
+
+/// How often histogram samples are folded into their buckets.
+const TELEMETRY_UPKEEP: Duration = Duration::from_secs(5);
 
 pub struct Started {
     pub new_owner: Option<OwnerCredentials>,
@@ -68,7 +74,17 @@ impl Application {
             settings.metrics_token.clone(),
             stopping,
         );
-        let router = http::router(context, &settings.web_dir);
+        let (metrics, metrics_at) = match settings.metrics_listen {
+            Some(address) => {
+                let listener = bind_listeners(address, NonZeroUsize::MIN)?
+                    .pop()
+                    .ok_or_else(|| anyhow::anyhow!("no metrics listener on {address}"))?;
+                let router = http::metrics_router(context.clone());
+                (Some((listener, router)), http::MetricsAt::OwnListener)
+            }
+            None => (None, http::MetricsAt::MainPort),
+        };
+        let router = http::router(context, &settings.web_dir, metrics_at);
         let workers = settings
             .workers
             .or_else(|| std::thread::available_parallelism().ok())
@@ -77,6 +93,7 @@ impl Application {
         Ok(Self {
             listeners,
             router,
+            metrics,
             started: Started {
                 new_owner: bootstrap.new_owner,
                 demo,
@@ -93,6 +110,13 @@ impl Application {
             .first()
             .and_then(|listener| listener.local_addr().ok())
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
@@ -126,20 +150,50 @@ impl Application {
             self.retention_days,
             stopped(),
         ));
+        // Histogram samples wait in memory until folded into their buckets:
+        // fold them every few seconds, scraped or not.
+        let telemetry = self.services.telemetry.clone();
+        let upkeep = tokio::spawn({
+            let stop = stopped();
+            async move {
+                let mut ticker = tokio::time::interval(TELEMETRY_UPKEEP);
+                tokio::pin!(stop);
+                loop {
+                    tokio::select! {
+                        _ = ticker.tick() => telemetry.run_upkeep(),
+                        () = &mut stop => break,
+                    }
+                }
+            }
+        });
         let stop_serving = self.stop_serving;
         let mut workers = FuturesUnordered::new();
         let mut outcome = Ok(());
-        for (index, listener) in self.listeners.into_iter().enumerate() {
-            let router = self.router.clone();
+        // The metrics listener is one more worker: it stops with the others,
+        // and its failing stops them too.
+        let served = self
+            .listeners
+            .into_iter()
+            .enumerate()
+            .map(|(index, listener)| {
+                (
+                    format!("keyscope-http-{index}"),
+                    listener,
+                    self.router.clone(),
+                )
+            })
+            .chain(
+                self.metrics
+                    .map(|(listener, router)| ("keyscope-metrics".to_owned(), listener, router)),
+            );
+        for (name, listener, router) in served {
             let client_timeouts = self.client_timeouts;
             let stop = shutdown::fired(stop_serving.subscribe());
             let (finished, worker_finished) = tokio::sync::oneshot::channel();
-            let spawned = std::thread::Builder::new()
-                .name(format!("keyscope-http-{index}"))
-                .spawn(move || {
-                    let served = serve_on_this_thread(listener, router, client_timeouts, stop);
-                    let _ = finished.send(served);
-                });
+            let spawned = std::thread::Builder::new().name(name).spawn(move || {
+                let served = serve_on_this_thread(listener, router, client_timeouts, stop);
+                let _ = finished.send(served);
+            });
             match spawned {
                 Ok(_) => workers.push(worker_finished),
                 Err(error) => {
@@ -170,6 +224,7 @@ impl Application {
         counter_writer.await?;
         record_writer.await?;
         retention.await?;
+        upkeep.await?;
         self.services.store.close().await;
         outcome
     }

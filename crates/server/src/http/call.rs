@@ -1,15 +1,18 @@
-//! Around every call: its request id, and for calls made with a key the
-//! rate-limit headers and the request record.
+//! Around every call: its request id, its count in `/metrics` (and for the
+//! gateway its time), and for calls made with a key the rate-limit headers
+//! and the request record.
 
 use super::{rate_limit_headers, ApiContext, REQUEST_ID};
 use crate::service::access::{self, AuthenticatedKey};
 use crate::service::rate_limits::Decision;
 use crate::service::request_log::RequestRecord;
+use crate::telemetry::RouteLabel;
 use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use keyscope_model::requests::resource_id_of;
 use keyscope_model::Outcome;
+use rustc_hash::FxHashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -85,7 +88,8 @@ pub async fn admit_key(
 }
 
 /// The one layer around every route: a new request id on the request and
-/// its response, a 5xx logged as an error, and for
+/// its response, the call counted (by route template, method and status;
+/// a gateway call timed), a 5xx logged as an error, and for
 /// a call made with a key its rate-limit headers and its request record.
 ///
 /// Written by hand rather than as tower-http's request-id and trace layers
@@ -98,11 +102,15 @@ pub async fn admit_key(
 #[derive(Clone)]
 pub struct CallLayer {
     context: ApiContext,
+    routes: Arc<RouteLabels>,
 }
 
 impl CallLayer {
     pub fn new(context: ApiContext) -> Self {
-        Self { context }
+        Self {
+            context,
+            routes: Arc::new(RouteLabels::new(&super::route_table())),
+        }
     }
 }
 
@@ -113,6 +121,7 @@ impl<S> tower::Layer<S> for CallLayer {
         Calls {
             inner,
             context: self.context.clone(),
+            routes: self.routes.clone(),
         }
     }
 }
@@ -121,6 +130,47 @@ impl<S> tower::Layer<S> for CallLayer {
 pub struct Calls<S> {
     inner: S,
     context: ApiContext,
+    routes: Arc<RouteLabels>,
+}
+
+/// Every route template as a metric label, numbered by the one route
+/// table, so that every router (the main one, the metrics listener's)
+/// names a template alike.
+pub struct RouteLabels {
+    by_template: FxHashMap<&'static str, Labelled>,
+}
+
+#[derive(Clone, Copy)]
+struct Labelled {
+    label: RouteLabel,
+    /// A gateway route: its calls are timed too.
+    gateway: bool,
+}
+
+impl RouteLabels {
+    pub fn new(table: &[super::routes::Route]) -> Self {
+        let mut by_template = FxHashMap::default();
+        for route in table {
+            let index = u16::try_from(by_template.len()).unwrap_or(u16::MAX - 1);
+            by_template.entry(route.path).or_insert(Labelled {
+                label: RouteLabel {
+                    index,
+                    template: route.path,
+                },
+                gateway: route.path.starts_with("/gateway/"),
+            });
+        }
+        Self { by_template }
+    }
+
+    fn of(&self, matched: Option<&MatchedPath>) -> Labelled {
+        matched
+            .and_then(|matched| self.by_template.get(matched.as_str()).copied())
+            .unwrap_or(Labelled {
+                label: RouteLabel::UNMATCHED,
+                gateway: false,
+            })
+    }
 }
 
 impl<S> tower::Service<Request> for Calls<S>
@@ -149,6 +199,7 @@ where
         let method = request.method().clone();
         let uri = request.uri().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
+        let labelled = self.routes.of(route.as_ref());
         let client = request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
@@ -163,6 +214,12 @@ where
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()),
             );
+            let status = response.status().as_u16();
+            let telemetry = &context.services.telemetry;
+            telemetry.http_request(labelled.label, &method, status);
+            if labelled.gateway {
+                telemetry.gateway_request(started.elapsed(), status);
+            }
             if let Some(decision) = &learned.decision {
                 rate_limit_headers::apply(response.headers_mut(), decision);
             }

@@ -8,6 +8,7 @@ use super::ApiContext;
 use crate::error::{Error, Result};
 use crate::service::access::AccessError;
 use crate::service::gateway;
+use crate::telemetry::UpstreamError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri, Version};
 use axum::response::{IntoResponse, Response};
@@ -153,6 +154,10 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
     .await;
     let response = match answer {
         Err(_) => {
+            context
+                .services
+                .telemetry
+                .upstream_error(UpstreamError::Timeout);
             tracing::warn!(project_id = %route.project_id, key_id = %key.id, "gateway: upstream timed out");
             Error::GatewayTimeout(format!(
                 "the upstream did not answer within {} s",
@@ -161,6 +166,7 @@ async fn forward(context: ApiContext, client: SocketAddr, request: Request) -> R
             .into_response()
         }
         Ok(Err(error)) => {
+            context.services.telemetry.upstream_error(error.kind());
             tracing::warn!(project_id = %route.project_id, key_id = %key.id, %error, "gateway: upstream failed");
             Error::BadGateway(
                 "the upstream could not be reached or broke off its answer".to_owned(),

@@ -204,6 +204,7 @@ pub(super) async fn verify(
     let now = Utc::now();
     // Whose key it is comes before what state it is in: a Project Key learns
     // nothing (revoked, disabled, expired) about keys outside its project.
+    let started = std::time::Instant::now();
     let found = access::find_key(&context.services, &request.key)
         .await
         .and_then(|key| {
@@ -214,6 +215,10 @@ pub(super) async fn verify(
                 Err(AccessError::UnknownKey.into())
             }
         });
+    context
+        .services
+        .telemetry
+        .key_verification(started.elapsed(), found.is_ok());
     let checked = match found {
         Ok(key) => {
             slot.key(&key);

@@ -112,17 +112,33 @@ const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Every route the server serves, by method and path template.
 pub fn route_table() -> Vec<routes::Route> {
-    all_routes().into_parts().1
+    all_routes(MetricsAt::MainPort).into_parts().1
 }
 
-fn all_routes() -> routes::Routes {
+/// Where `/metrics` is served: on the main port, or only on its own
+/// listener (`--metrics-listen`), the main port then answering 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAt {
+    MainPort,
+    OwnListener,
+}
+
+fn all_routes(metrics_at: MetricsAt) -> routes::Routes {
     // The API's routes carry their `/v1` rather than being nested under it:
     // a nested router strips the prefix from every call's URI and routes
     // it a second time.
-    routes::Routes::default()
+    let routes = routes::Routes::default()
         .get("/healthz", health)
-        .get("/v1/openapi.json", openapi::document)
-        .get("/metrics", requests::metrics)
+        .get("/v1/openapi.json", openapi::document);
+    // Kept as a route either way, so the route table (and the permission
+    // matrix) is the same; moved, it answers 404 in the API's envelope
+    // rather than falling through to the web app's index.html, so a
+    // scraper pointed at the wrong port fails plainly.
+    let routes = match metrics_at {
+        MetricsAt::MainPort => routes.get("/metrics", requests::metrics),
+        MetricsAt::OwnListener => routes.get("/metrics", error::unknown_route),
+    };
+    routes
         .merge(gateway::routes())
         .merge(keys::routes())
         .merge(projects::routes())
@@ -133,8 +149,8 @@ fn all_routes() -> routes::Routes {
         .any("/v1/{*unknown}", error::unknown_route)
 }
 
-pub fn router(context: ApiContext, web_dir: &Path) -> Router {
-    let (routes, _) = all_routes().into_parts();
+pub fn router(context: ApiContext, web_dir: &Path, metrics_at: MetricsAt) -> Router {
+    let (routes, _) = all_routes(metrics_at).into_parts();
     // The app's wasm, JS, CSS and the vendored ECharts shrink to about a
     // third with gzip. Compressed per response rather than precompressed:
     // trunk writes no .gz files, and a dist/ rebuilt without them would
@@ -146,6 +162,17 @@ pub fn router(context: ApiContext, web_dir: &Path) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(call::CallLayer::new(context.clone()))
+        .with_state(context)
+}
+
+/// What the metrics listener serves: `/metrics` (with the same token rule),
+/// and 404 in the API's envelope for anything else.
+pub fn metrics_router(context: ApiContext) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(requests::metrics))
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback(error::unknown_route)
         .layer(call::CallLayer::new(context.clone()))
         .with_state(context)
 }

@@ -9,7 +9,6 @@ use crate::service::{request_log, usage};
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use keyscope_model::{LogFilter, LogPage, RequestEntry, Response, UsageQuery, UsageSummary};
-use std::sync::atomic::Ordering;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -71,8 +70,8 @@ pub(super) async fn usage(
     Ok(Json(Response::new(summary)))
 }
 
-/// Prometheus text: the request log's queue, including what it dropped.
-/// Open unless the operator set a metrics token (`--metrics-token`).
+/// Prometheus text: every family `telemetry` describes, this application's
+/// own. Open unless the operator set a metrics token (`--metrics-token`).
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
@@ -80,7 +79,7 @@ pub(super) async fn usage(
 pub async fn metrics(
     State(context): State<ApiContext>,
     headers: axum::http::HeaderMap,
-) -> Result<String> {
+) -> Result<([(axum::http::HeaderName, &'static str); 1], String)> {
     if let Some(token) = &context.metrics_token {
         let presented = super::auth::presented_key(&headers)
             .ok()
@@ -90,26 +89,13 @@ pub async fn metrics(
             return Err(crate::service::access::AccessError::NoMetricsToken.into());
         }
     }
-    let recorder = &context.services.recorder;
-    let counter = |name: &str, help: &str, value: u64| {
-        format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n")
-    };
-    Ok([
-        counter(
-            "keyscope_request_records_queued_total",
-            "Request records put on the log queue.",
-            recorder.queued.load(Ordering::Relaxed),
-        ),
-        counter(
-            "keyscope_request_records_written_total",
-            "Request records written to the store.",
-            recorder.written.load(Ordering::Relaxed),
-        ),
-        counter(
-            "keyscope_request_records_dropped_total",
-            "Request records dropped because the queue was full or a write failed.",
-            recorder.dropped.load(Ordering::Relaxed),
-        ),
-    ]
-    .concat())
+    context.services.recorder.report_depth();
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            // The Prometheus text exposition format's own media type.
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        context.services.telemetry.render(),
+    ))
 }

@@ -18,6 +18,7 @@
 //! [`MAX_IDLE_PER_UPSTREAM`] per upstream.
 
 use crate::service::upstreams::UpstreamPolicy;
+use crate::telemetry::UpstreamError;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use bytes::Bytes;
@@ -107,6 +108,18 @@ pub enum Failure {
     Closed,
     /// The upstream's address is one the operator's policy refuses.
     Refused(&'static str),
+}
+
+impl Failure {
+    /// The `kind` label of `keyscope_upstream_errors_total`.
+    pub fn kind(&self) -> UpstreamError {
+        match self {
+            Failure::Connect(_) => UpstreamError::Connect,
+            Failure::Http(_) => UpstreamError::Http,
+            Failure::Closed => UpstreamError::Closed,
+            Failure::Refused(_) => UpstreamError::Refused,
+        }
+    }
 }
 
 impl std::fmt::Display for Failure {

@@ -5,7 +5,7 @@ use super::cache::CachedKey;
 use super::rate_limits::Decision;
 use super::Services;
 use crate::secrets;
-use crate::store::{self, keys, sessions};
+use crate::store::{self, keys, sessions, QueryKind};
 use chrono::{DateTime, Utc};
 use keyscope_model::timestamp::from_millis;
 use keyscope_model::{
@@ -143,8 +143,15 @@ pub async fn authenticate_key(
     presented: &str,
     now: DateTime<Utc>,
 ) -> crate::error::Result<AuthenticatedKey> {
-    let key = find_key(services, presented).await?;
-    check_key_state(services, key, now)
+    let started = std::time::Instant::now();
+    let checked = match find_key(services, presented).await {
+        Ok(key) => check_key_state(services, key, now),
+        Err(error) => Err(error),
+    };
+    services
+        .telemetry
+        .key_verification(started.elapsed(), checked.is_ok());
+    checked
 }
 
 /// The key a presented secret names, whatever its state: format and
@@ -166,7 +173,12 @@ pub async fn find_key(
         Err(generation) => {
             KeySecret::parse(presented).map_err(AccessError::MalformedKey)?;
             // The store keeps the digest as hex text (`secrets::digest`).
-            let row = keys::find_by_digest(services.store.pool(), &secrets::hex(&digest))
+            let row = services
+                .store
+                .timed(
+                    QueryKind::KeyByDigest,
+                    keys::find_by_digest(services.store.pool(), &secrets::hex(&digest)),
+                )
                 .await?
                 .ok_or(AccessError::UnknownKey)?;
             let key = std::sync::Arc::new(cached_key(row)?);
@@ -240,10 +252,14 @@ pub async fn count_request(
     key: &AuthenticatedKey,
     now: DateTime<Utc>,
 ) -> crate::error::Result<Decision> {
-    Ok(services
+    let decision = services
         .rate_limiter
         .admit(&key.id, key.limits, now)
-        .await?)
+        .await?;
+    services
+        .telemetry
+        .rate_limit_decision(decision.window, decision.allowed);
+    Ok(decision)
 }
 
 /// The session a cookie token opens, if it is live.
@@ -252,12 +268,17 @@ pub async fn authenticate_session(
     token: &str,
     now: DateTime<Utc>,
 ) -> crate::error::Result<Option<ConsoleSession>> {
-    let Some(row) = sessions::find(
-        services.store.pool(),
-        &secrets::digest_text(token),
-        store::millis(now),
-    )
-    .await?
+    let Some(row) = services
+        .store
+        .timed(
+            QueryKind::SessionByDigest,
+            sessions::find(
+                services.store.pool(),
+                &secrets::digest_text(token),
+                store::millis(now),
+            ),
+        )
+        .await?
     else {
         return Ok(None);
     };

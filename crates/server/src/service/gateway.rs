@@ -6,7 +6,7 @@ use super::access::{AccessError, AuthenticatedKey};
 use super::cache::CachedRoute;
 use super::Services;
 use crate::error::{Error, Result};
-use crate::store::projects;
+use crate::store::{projects, QueryKind};
 use axum::http::HeaderValue;
 use keyscope_model::{FieldError, Scope};
 use percent_encoding::percent_decode_str;
@@ -18,7 +18,12 @@ pub async fn route(services: &Services, api_id: &str) -> Result<Arc<CachedRoute>
     match services.route_cache.get(api_id) {
         Ok(route) => Ok(route),
         Err(generation) => {
-            let row = projects::find_by_api_id(services.store.pool(), api_id)
+            let row = services
+                .store
+                .timed(
+                    QueryKind::GatewayRoute,
+                    projects::find_by_api_id(services.store.pool(), api_id),
+                )
                 .await?
                 .ok_or_else(|| Error::NotFound(format!("no gateway at /gateway/{api_id}")))?;
             let route = Arc::new(CachedRoute {

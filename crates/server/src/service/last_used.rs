@@ -1,7 +1,7 @@
 //! `last_used_at` without a database write per request: uses are noted in
 //! memory and written in one transaction about once a second.
 
-use crate::store::{keys, Store};
+use crate::store::{keys, QueryKind, Store};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -40,7 +40,13 @@ impl LastUsed {
         if uses.is_empty() {
             return Ok(());
         }
-        if let Err(error) = keys::record_last_used(store.pool(), &uses).await {
+        let written = store
+            .timed(
+                QueryKind::LastUsedWrite,
+                keys::record_last_used(store.pool(), &uses),
+            )
+            .await;
+        if let Err(error) = written {
             for (id, at) in uses {
                 self.record(&id, at);
             }

@@ -45,12 +45,16 @@ pub struct Services {
     pub key_cache: Arc<cache::ReadCache<cache::CachedKey>>,
     pub route_cache: Arc<cache::ReadCache<cache::CachedRoute>>,
     pub recorder: Arc<request_log::Recorder>,
+    /// What `/metrics` shows: this application's own counters and timings.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// Which addresses a project's upstream may lead to.
     pub upstreams: upstreams::UpstreamPolicy,
 }
 
 impl Services {
     pub fn new(store: Store, limits: Limits, master_key: crate::crypto::MasterKey) -> Self {
+        let telemetry = Arc::new(crate::telemetry::Telemetry::new());
+        let store = store.timed_into(telemetry.query_times.clone());
         Self {
             rate_limiter: Arc::new(rate_limits::InMemoryRateLimiter::new(store.clone())),
             store,
@@ -58,7 +62,8 @@ impl Services {
             master_key: Arc::new(master_key),
             key_cache: Arc::default(),
             route_cache: Arc::default(),
-            recorder: Arc::default(),
+            recorder: Arc::new(request_log::Recorder::new(telemetry.log_queue.clone())),
+            telemetry,
             upstreams: upstreams::UpstreamPolicy::default(),
             last_used: Arc::new(last_used::LastUsed::default()),
             login_throttle: Arc::new(sessions::LoginThrottle::default()),

@@ -10,7 +10,7 @@
 //! Several servers sharing keys would need a shared store (Redis) in place
 //! of this type's memory.
 
-use crate::store::{self, counters, Store};
+use crate::store::{self, counters, QueryKind, Store};
 use chrono::{DateTime, Utc};
 use keyscope_model::limits::{billing_period, day_window};
 #[cfg(test)]
@@ -158,9 +158,16 @@ impl InMemoryRateLimiter {
             return Ok(());
         }
         let (day_start, period_start) = window_starts(now);
-        let day = counters::read(self.store.pool(), key_id, DAY, day_start).await?;
-        let period = counters::read(self.store.pool(), key_id, PERIOD, period_start).await?;
-        let arrival = counters::read(self.store.pool(), key_id, MINUTE_ARRIVAL, 0).await?;
+        let pool = self.store.pool();
+        let (day, period, arrival) = self
+            .store
+            .timed(QueryKind::CounterRead, async {
+                let day = counters::read(pool, key_id, DAY, day_start).await?;
+                let period = counters::read(pool, key_id, PERIOD, period_start).await?;
+                let arrival = counters::read(pool, key_id, MINUTE_ARRIVAL, 0).await?;
+                Ok::<_, sqlx::Error>((day, period, arrival))
+            })
+            .await?;
         self.counts()
             .keys
             .entry(key_id.to_owned())
@@ -212,7 +219,14 @@ impl InMemoryRateLimiter {
                 .collect();
             (dirty, values)
         };
-        if let Err(error) = counters::write(self.store.pool(), &values).await {
+        let written = self
+            .store
+            .timed(
+                QueryKind::CounterWrite,
+                counters::write(self.store.pool(), &values),
+            )
+            .await;
+        if let Err(error) = written {
             let mut counts = self.counts();
             let Counts {
                 keys,

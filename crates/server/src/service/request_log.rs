@@ -9,10 +9,10 @@
 //! request is stored; records are written as they come, so a crash loses at
 //! most the last batch (well under a second).
 
-use crate::store::{requests, rollups, Store};
+use crate::store::{requests, rollups, QueryKind, Store};
+use crate::telemetry::LogQueueMetrics;
 use keyscope_model::permissions::resource;
 use keyscope_model::{Grant, Permission, Scope};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
 
@@ -31,36 +31,40 @@ pub struct Recorder {
     /// Records just written, for live views; slow listeners miss some.
     written_feed: tokio::sync::broadcast::Sender<std::sync::Arc<RequestRecord>>,
     receiver: Mutex<Option<mpsc::Receiver<RequestRecord>>>,
-    pub queued: AtomicU64,
-    pub dropped: AtomicU64,
-    pub written: AtomicU64,
+    /// Queued, written, dropped, and the queue's depth.
+    metrics: LogQueueMetrics,
 }
 
 impl Default for Recorder {
     fn default() -> Self {
+        Self::new(LogQueueMetrics::noop())
+    }
+}
+
+impl Recorder {
+    pub fn new(metrics: LogQueueMetrics) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         Self {
             sender,
             written_feed: tokio::sync::broadcast::channel(1_024).0,
             receiver: Mutex::new(Some(receiver)),
-            queued: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            written: AtomicU64::new(0),
+            metrics,
         }
     }
-}
 
-impl Recorder {
     /// Never waits: a full queue drops the record and counts it.
     pub fn record(&self, record: RequestRecord) {
         match self.sender.try_send(record) {
-            Ok(()) => {
-                self.queued.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(_) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+            Ok(()) => self.metrics.queued.increment(1),
+            Err(_) => self.metrics.dropped.increment(1),
         }
+    }
+
+    /// Sets the queue-depth gauge to the records waiting now: read when
+    /// scraped rather than kept up to date on every call.
+    pub fn report_depth(&self) {
+        let waiting = self.sender.max_capacity() - self.sender.capacity();
+        self.metrics.depth.set(waiting as f64);
     }
 
     /// Records as they are stored.
@@ -132,8 +136,7 @@ impl Recorder {
     async fn write(&self, writer: &mut BatchWriter, batch: &mut Vec<RequestRecord>) {
         match writer.store(batch).await {
             Ok(()) => {
-                self.written
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                self.metrics.written.increment(batch.len() as u64);
                 if self.written_feed.receiver_count() > 0 {
                     for record in batch.iter() {
                         let _ = self.written_feed.send(std::sync::Arc::new(record.clone()));
@@ -142,8 +145,7 @@ impl Recorder {
             }
             Err(error) => {
                 // Counted as dropped: the log says so instead of retrying forever.
-                self.dropped
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                self.metrics.dropped.increment(batch.len() as u64);
                 tracing::error!(%error, records = batch.len(), "could not write request records");
             }
         }
@@ -212,13 +214,15 @@ impl BatchWriter {
             self.batches_since_reset = 0;
             self.finish_checkpoint().await;
         }
-        let written = async {
-            let mut transaction = sqlx::Connection::begin(self.connection().await?).await?;
-            requests::insert_batch(&mut transaction, batch).await?;
-            rollups::add(&mut transaction, batch).await?;
-            transaction.commit().await
-        }
-        .await;
+        let store = self.store.clone();
+        let written = store
+            .timed(QueryKind::RequestLogWrite, async {
+                let mut transaction = sqlx::Connection::begin(self.connection().await?).await?;
+                requests::insert_batch(&mut transaction, batch).await?;
+                rollups::add(&mut transaction, batch).await?;
+                transaction.commit().await
+            })
+            .await;
         if written.is_err() {
             self.connection = None;
         }
@@ -274,7 +278,12 @@ pub async fn page(
 ) -> crate::error::Result<keyscope_model::LogPage> {
     use keyscope_model::{Cursor, LogPage};
     let filter = &authorized(grant, filter)?;
-    let rows = requests::page(store.pool(), &grant.workspace_id, filter).await?;
+    let rows = store
+        .timed(
+            QueryKind::RequestLogPage,
+            requests::page(store.pool(), &grant.workspace_id, filter),
+        )
+        .await?;
     let next_cursor = (rows.len() == filter.limit as usize)
         .then(|| {
             rows.last().map(|row| {
@@ -307,7 +316,12 @@ pub async fn total(
     let filter = &authorized(grant, filter)?;
     let workspace_id = grant.workspace_id.as_str();
     let cap = LogTotal::EXACT_UP_TO;
-    let counted = requests::count_up_to(store.pool(), workspace_id, filter, cap + 1).await?;
+    let counted = store
+        .timed(
+            QueryKind::RequestLogCount,
+            requests::count_up_to(store.pool(), workspace_id, filter, cap + 1),
+        )
+        .await?;
     if counted <= cap {
         return Ok(LogTotal::exact(counted));
     }
@@ -327,7 +341,12 @@ pub async fn total(
                     (to.timestamp_millis() + hour - 1).div_euclid(hour) * hour
                 }),
             };
-            let counts = rollups::by(store.pool(), &scope, dimension).await?;
+            let counts = store
+                .timed(
+                    QueryKind::RollupRead,
+                    rollups::by(store.pool(), &scope, dimension),
+                )
+                .await?;
             let sum: i64 = counts
                 .iter()
                 .filter(|(counted_value, _)| {
@@ -385,7 +404,11 @@ pub async fn get(
     id: &str,
 ) -> crate::error::Result<keyscope_model::RequestEntry> {
     grant.require(&Scope::on(Permission::Read, resource::USAGE))?;
-    requests::get(store.pool(), &grant.workspace_id, id)
+    store
+        .timed(
+            QueryKind::RequestLogGet,
+            requests::get(store.pool(), &grant.workspace_id, id),
+        )
         .await?
         .filter(|row| grant.sees(row.project_id.as_deref()))
         .map(entry)
@@ -439,7 +462,12 @@ pub async fn sweep(
     let before = (now - chrono::Duration::days(i64::from(days))).timestamp_millis();
     let mut deleted = 0;
     loop {
-        let gone = requests::delete_older_than(store.pool(), before, BATCH).await?;
+        let gone = store
+            .timed(
+                QueryKind::RetentionDelete,
+                requests::delete_older_than(store.pool(), before, BATCH),
+            )
+            .await?;
         deleted += gone;
         if gone < BATCH as u64 {
             return Ok(deleted);

@@ -3,7 +3,7 @@
 use super::Services;
 use crate::error::{Error, Result};
 use crate::store::rollups::{self, Dimension, HOUR_MILLIS};
-use crate::store::{keys, projects};
+use crate::store::{keys, projects, QueryKind};
 use keyscope_model::permissions::resource;
 use keyscope_model::timestamp::from_millis;
 use keyscope_model::{
@@ -66,11 +66,21 @@ pub async fn summary(
     };
     // Independent reads, so they run side by side on the pool's connections
     // (WAL readers do not wait for each other).
+    let store = &services.store;
     let (by_route, by_method, by_response_code, hourly) = tokio::try_join!(
-        rollups::by(pool, &scope, Dimension::Route),
-        rollups::by(pool, &scope, Dimension::Method),
-        rollups::by(pool, &scope, Dimension::StatusCode),
-        rollups::hourly(pool, &scope),
+        store.timed(
+            QueryKind::RollupRead,
+            rollups::by(pool, &scope, Dimension::Route)
+        ),
+        store.timed(
+            QueryKind::RollupRead,
+            rollups::by(pool, &scope, Dimension::Method)
+        ),
+        store.timed(
+            QueryKind::RollupRead,
+            rollups::by(pool, &scope, Dimension::StatusCode)
+        ),
+        store.timed(QueryKind::RollupRead, rollups::hourly(pool, &scope)),
     )?;
     let mut top_endpoints = counts(by_route);
     top_endpoints.truncate(TOP_ENDPOINTS);

@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener's base URL, when it has one of its own.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub started: Started,
     pub services: Services,
@@ -34,6 +36,8 @@ pub struct SpawnOptions<'a> {
     /// Loopback upstreams are what the tests start, so allowed by default.
     pub allow_private_upstreams: bool,
     pub metrics_token: Option<String>,
+    /// Serve `/metrics` on its own listener (`127.0.0.1:0` for a free port).
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -46,6 +50,7 @@ impl<'a> SpawnOptions<'a> {
             client_timeouts: ClientTimeouts::default(),
             allow_private_upstreams: true,
             metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -103,11 +108,15 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
             allow_private: options.allow_private_upstreams,
         },
         metrics_token: options.metrics_token,
+        metrics_listen: options.metrics_listen,
     };
     let mut application = Application::build(&settings)
         .await
         .expect("application builds");
     let address = format!("http://{}", application.address());
+    let metrics_address = application
+        .metrics_address()
+        .map(|address| format!("http://{address}"));
     let started = std::mem::replace(
         &mut application.started,
         Started {
@@ -138,6 +147,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
     });
     TestApp {
         address,
+        metrics_address,
         client: reqwest::Client::new(),
         started,
         services,

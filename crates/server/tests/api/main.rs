@@ -12,6 +12,7 @@ mod helpers;
 mod hostile_input;
 mod keys;
 mod limits;
+mod metrics;
 mod openapi;
 mod operators;
 mod permission_matrix;
