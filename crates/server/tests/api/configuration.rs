@@ -286,3 +286,34 @@ fn operator_commands_read_the_data_directory_from_the_file() {
         "the file's data directory was used: {stderr}"
     );
 }
+
+/// The README's table of settings keeps up with the declarations: each row
+/// of `keyscope --help`'s listing (flag, variable, file key, default) is a
+/// row of the README's table.
+#[test]
+fn the_readme_lists_every_setting_with_its_default() {
+    let readme = include_str!("../../../../README.md");
+    let help = stdout_of(&run(&["--help"], &[]));
+    let rows: Vec<Vec<&str>> = help
+        .lines()
+        .skip_while(|line| !line.trim_start().starts_with("flag "))
+        .skip(1)
+        .map(|line| line.split_whitespace().collect())
+        .filter(|cells: &Vec<&str>| cells.len() == 4)
+        .collect();
+    assert!(rows.len() > 10, "the listing is found: {help}");
+    for cells in rows {
+        let [flag, env, key, default] = [cells[0], cells[1], cells[2], cells[3]];
+        let default = if default == "unset" {
+            "unset".to_owned()
+        } else {
+            format!("`{default}`")
+        };
+        assert!(
+            readme.lines().any(|line| {
+                line.starts_with(&format!("| `{flag}` | `{env}` | `{key}` | {default} |"))
+            }),
+            "the README has no row `| `{flag}` | `{env}` | `{key}` | {default} | …`"
+        );
+    }
+}
