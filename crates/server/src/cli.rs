@@ -1,5 +1,15 @@
-//! The command line: `keyscope serve`, and operator commands for scripts and
-//! locked-out owners (`users add`, `keys create|list|revoke`).
+//! The command line: `keyscope serve`, `keyscope config print`, and operator
+//! commands for scripts and locked-out owners (`users add`,
+//! `keys create|list|revoke`).
+//!
+//! The settings are declared here and only here: each is a field of
+//! [`ServeArgs`] (or of what it flattens) with a long flag and an
+//! environment variable. From that one declaration come its flag, its
+//! variable, its key in the configuration file (the field's name), its
+//! default, its help, its validation (the value parser, applied to the value
+//! from every source) and whether it is secret (`hide_env_values`: masked in
+//! `config print`, its value never echoed in an error). `layers` folds the
+//! configuration file in between the environment and the defaults.
 
 use crate::configuration::{ClientTimeouts, Settings};
 use crate::crypto::MasterKey;
@@ -7,11 +17,17 @@ use crate::http::GatewaySettings;
 use crate::service::{keys, users, Limits, Services};
 use crate::startup::Application;
 use crate::store::{workspaces, Store};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 use keyscope_model::{CreateKeyRequest, Grant, KeySpec, PageRequest, Role};
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use tracing_subscriber::EnvFilter;
+
+mod layers;
+mod logging;
+
+pub use layers::Refusal;
+pub use logging::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +36,10 @@ use tracing_subscriber::EnvFilter;
     about = "API keys, rate limits and usage for your API"
 )]
 pub struct Cli {
+    /// A TOML file of settings, keyed by the settings' names (`listen`,
+    /// `data_dir`, ...); flags and environment variables override it.
+    #[arg(long, global = true, env = "KEYSCOPE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +54,16 @@ enum Command {
     /// API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the settings `serve` would run with, as TOML, each with where
+    /// its value came from; secrets are shown as "***".
+    Print(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,8 +73,21 @@ struct DataArgs {
     data_dir: PathBuf,
     /// Master key for sealed values, 64 hex characters; without it the
     /// server keeps one in `master.key` in the data directory (mode 0600).
-    #[arg(long, env = "KEYSCOPE_MASTER_KEY", hide_env_values = true)]
+    #[arg(long, env = "KEYSCOPE_MASTER_KEY", hide_env_values = true, value_parser = parse_master_key)]
     master_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct LogArgs {
+    /// How log lines are written to stderr: `text` for people, `json` (one
+    /// object a line, the request's `request_id` in its `span`) for log
+    /// collectors.
+    #[arg(long, env = "KEYSCOPE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Which log lines are written: a tracing filter, such as `warn` or
+    /// `info,keyscope_server::http=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn", value_parser = logging::parse_filter)]
+    log_filter: String,
 }
 
 #[derive(Debug, Args)]
@@ -61,7 +104,8 @@ struct ServeArgs {
     #[arg(
         long,
         env = "KEYSCOPE_OWNER_EMAIL",
-        default_value = "owner@keyscope.local"
+        default_value = "owner@keyscope.local",
+        value_parser = keyscope_model::auth::normalise_email
     )]
     owner_email: String,
     /// Fill an empty database with a demo workspace (projects, keys, 30 days of requests).
@@ -71,7 +115,7 @@ struct ServeArgs {
     #[arg(long, env = "KEYSCOPE_SECURE_COOKIES")]
     secure_cookies: bool,
     /// Seconds an upstream may take to start answering a gateway call.
-    #[arg(long, env = "KEYSCOPE_GATEWAY_TIMEOUT_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "KEYSCOPE_GATEWAY_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     gateway_timeout_seconds: u64,
     /// Refuse gateway calls that did not arrive over HTTPS (judged by the
     /// X-Forwarded-Proto header a TLS-terminating proxy sets).
@@ -106,8 +150,10 @@ struct ServeArgs {
     #[arg(long, env = "KEYSCOPE_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
     /// Most keys one project may have.
-    #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50)]
+    #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     max_keys_per_project: u32,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +162,8 @@ enum UsersCommand {
     Add {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        log: LogArgs,
         #[arg(long)]
         email: String,
         /// owner, admin, manager or member.
@@ -130,6 +178,8 @@ enum KeysCommand {
     Create {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        log: LogArgs,
         #[arg(long)]
         name: String,
         /// Scopes, e.g. `read write:keys`; read only when left out.
@@ -144,13 +194,28 @@ enum KeysCommand {
     List {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// Revoke a key; it is refused from the next request on.
     Revoke {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        log: LogArgs,
         id: String,
     },
+}
+
+/// Checked when the settings are read, so that a mistyped key stops the
+/// start naming the setting rather than failing when first used.
+fn parse_master_key(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("must be 64 hex characters (32 bytes)".to_owned())
+    }
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -158,17 +223,37 @@ fn parse_role(text: &str) -> Result<Role, String> {
         .ok_or_else(|| format!("unknown role `{text}`: use owner, admin, manager or member"))
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+/// A command line read and checked, with the configuration file folded in:
+/// what [`run`] runs.
+pub struct Invocation {
+    cli: Cli,
+    loaded: layers::Loaded,
+}
+
+impl Invocation {
+    /// Reads the command line (`args` with the program's name first), the
+    /// environment and the configuration file; refuses a wrong or unknown
+    /// setting, naming it, before anything starts.
+    pub fn read(args: impl IntoIterator<Item = OsString>) -> Result<Self, Refusal> {
+        let loaded = layers::load(args.into_iter().collect())?;
+        let cli = Cli::from_arg_matches(&loaded.matches).map_err(Refusal::Clap)?;
+        Ok(Self { cli, loaded })
+    }
+}
+
+pub async fn run(invocation: Invocation) -> anyhow::Result<()> {
+    let Invocation { cli, loaded } = invocation;
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => {
+            logging::init(&args.log)?;
+            serve(args).await
+        }
         Command::Users(command) => run_users(command).await,
         Command::Keys(command) => run_keys(command).await,
+        Command::Config(ConfigCommand::Print(_)) => {
+            print!("{}", loaded.effective_settings());
+            Ok(())
+        }
     }
 }
 
@@ -240,7 +325,13 @@ async fn open_workspace(data: &DataArgs) -> anyhow::Result<(Services, Grant)> {
 }
 
 async fn run_users(command: UsersCommand) -> anyhow::Result<()> {
-    let UsersCommand::Add { data, email, role } = command;
+    let UsersCommand::Add {
+        data,
+        log,
+        email,
+        role,
+    } = command;
+    logging::init(&log)?;
     let (services, operator) = open_workspace(&data).await?;
     let (user, password) = users::add(&services.store, &operator, &email, role).await?;
     println!(
@@ -259,11 +350,13 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create {
             data,
+            log,
             name,
             scopes,
             project,
             expires_in_days,
         } => {
+            logging::init(&log)?;
             let (services, operator) = open_workspace(&data).await?;
             let request = CreateKeyRequest {
                 name,
@@ -288,7 +381,8 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             println!("secret (shown only this once): {}", created.secret);
             services.store.close().await;
         }
-        KeysCommand::List { data } => {
+        KeysCommand::List { data, log } => {
+            logging::init(&log)?;
             let (services, operator) = open_workspace(&data).await?;
             let page = PageRequest {
                 limit: PageRequest::MAX_LIMIT,
@@ -304,7 +398,8 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
             println!("{total} keys");
             services.store.close().await;
         }
-        KeysCommand::Revoke { data, id } => {
+        KeysCommand::Revoke { data, log, id } => {
+            logging::init(&log)?;
             let (services, operator) = open_workspace(&data).await?;
             let key = keys::revoke(&services, &operator, &id, now).await?;
             println!("revoked {} ({})", key.id, key.name);

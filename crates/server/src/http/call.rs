@@ -20,6 +20,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
+use tracing::Instrument;
 
 /// What the handler learned about the call, for the response and the log.
 #[derive(Default)]
@@ -88,9 +89,10 @@ pub async fn admit_key(
 }
 
 /// The one layer around every route: a new request id on the request and
-/// its response, the call counted (by route template, method and status;
-/// a gateway call timed), a 5xx logged as an error, and for
-/// a call made with a key its rate-limit headers and its request record.
+/// its response and in a log span around the call, the call counted (by
+/// route template, method and status; a gateway call timed), a 5xx logged
+/// as an error, and for a call made with a key its rate-limit headers and
+/// its request record.
 ///
 /// Written by hand rather than as tower-http's request-id and trace layers
 /// plus an axum `from_fn`: those are four services and three boxed futures
@@ -204,9 +206,20 @@ where
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip());
+        // Every line logged while the call is answered carries its request
+        // id: the gateway's upstream warnings, an internal error, the 5xx
+        // line below. At the error level so that it exists whenever any line
+        // of this crate can be written (a span's level only decides whether
+        // it is recorded); and with nothing recording it, as under `off`,
+        // it is `Span::none()`: no allocation, no formatting. Not entered
+        // for `inner.call`, which only builds the handler's future.
+        let span = tracing::error_span!(
+            "request",
+            request_id = request_id.to_str().unwrap_or_default()
+        );
         let answer = self.inner.call(request);
         let context = self.context.clone();
-        Box::pin(async move {
+        let answered = async move {
             let Ok(mut response) = answer.await;
             let learned = std::mem::take(
                 &mut *slot
@@ -243,13 +256,13 @@ where
                     %method,
                     path = uri.path(),
                     status = response.status().as_u16(),
-                    request_id = request_id.to_str().unwrap_or_default(),
                     "answered with a server error"
                 );
             }
             response.headers_mut().insert(REQUEST_ID, request_id);
             Ok(response)
-        })
+        };
+        Box::pin(answered.instrument(span))
     }
 }
 

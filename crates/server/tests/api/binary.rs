@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Binary {
@@ -19,6 +19,11 @@ pub struct Binary {
 impl Binary {
     /// Starts `keyscope serve` on a free port with its files under `root`.
     pub async fn start(root: &Path, rust_log: &str) -> Binary {
+        Self::start_with(root, rust_log, &[]).await
+    }
+
+    /// [`Binary::start`] with more flags for `serve`.
+    pub async fn start_with(root: &Path, rust_log: &str, flags: &[&str]) -> Binary {
         let stdout_path = root.join("stdout.log");
         let stderr_path = root.join("stderr.log");
         let data_dir = root.join("db");
@@ -34,6 +39,7 @@ impl Binary {
             .arg(&data_dir)
             .arg("--web-dir")
             .arg(root)
+            .args(flags)
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::from(
                 File::create(&stdout_path).expect("stdout file"),
@@ -115,6 +121,17 @@ impl Binary {
     pub fn wait(mut self) -> ExitStatus {
         self.child.wait().expect("server exits")
     }
+}
+
+/// Runs `keyscope` with `args` to its end, in an environment of only `env`
+/// (none of the test runner's `KEYSCOPE_*` or `RUST_LOG`).
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keyscope"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("keyscope runs")
 }
 
 /// A console call of the signed-in `console` (see [`Binary::owner`]): the

@@ -4,6 +4,7 @@
 mod access;
 mod authorization;
 mod binary;
+mod configuration;
 mod credentials;
 mod foundation;
 mod gateway;
@@ -12,6 +13,7 @@ mod helpers;
 mod hostile_input;
 mod keys;
 mod limits;
+mod logs;
 mod metrics;
 mod openapi;
 mod operators;

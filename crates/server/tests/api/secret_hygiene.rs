@@ -1,6 +1,7 @@
-//! The real binary, with verbose logs: after creation a key's secret is in
-//! no database file, no log line and no API response; a Project Key is in no
-//! database file (it is sealed) and no log line.
+//! The real binary, with verbose logs in either format: after creation a
+//! key's secret is in no database file, no log line and no API response; a
+//! Project Key is in no database file (it is sealed) and no log line; the
+//! owner's password, a session token and a CSRF token are in no log line.
 
 use crate::binary::{send_json, Binary};
 use crate::helpers::eventually;
@@ -10,10 +11,45 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn a_secret_appears_nowhere_after_it_is_created() {
+    secrets_appear_nowhere("text").await;
+}
+
+#[tokio::test]
+async fn a_secret_appears_nowhere_in_json_logs_either() {
+    secrets_appear_nowhere("json").await;
+}
+
+async fn secrets_appear_nowhere(log_format: &str) {
     let data = tempfile::TempDir::new().expect("temporary directory");
-    let server = Binary::start(data.path(), "trace").await;
+    let server = Binary::start_with(data.path(), "trace", &["--log-format", log_format]).await;
     let address = server.address.clone();
     let (console, csrf) = server.owner().await;
+    // A second session, its token taken from the cookie, and used.
+    let signed_in = reqwest::Client::new()
+        .post(format!("{address}/v1/session"))
+        .json(&json!({ "email": server.owner_email, "password": server.owner_password }))
+        .send()
+        .await
+        .expect("signed in");
+    let session_token = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("ks_session="))
+        .and_then(|cookie| cookie.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let me = reqwest::Client::new()
+        .get(format!("{address}/v1/me"))
+        .header("Cookie", format!("ks_session={session_token}"))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        me.text().await.expect("me").contains(&server.owner_email),
+        "the session token works"
+    );
     let created = send_json(
         console.post(format!("{address}/v1/keys")),
         &csrf,
@@ -99,6 +135,7 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
         server.stderr_path.clone(),
         server.data_dir.clone(),
     );
+    let password = server.owner_password.clone();
     let exited = server.terminate();
     assert!(exited.success(), "graceful shutdown: {exited:?}");
 
@@ -109,6 +146,15 @@ async fn a_secret_appears_nowhere_after_it_is_created() {
     );
     assert!(!logs.contains(&secret), "secret in the log");
     assert!(!logs.contains(&project_key), "Project Key in the log");
+    assert!(!logs.contains(&password), "password in the log");
+    assert!(!logs.contains(&session_token), "session token in the log");
+    assert!(!logs.contains(&csrf), "CSRF token in the log");
+    if log_format == "json" {
+        for line in logs.lines() {
+            let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+            assert!(parsed.is_ok(), "not JSON: {line}");
+        }
+    }
     assert!(!answers.contains(&secret), "secret in an API answer");
     let stdout = std::fs::read_to_string(&stdout_path).expect("stdout");
     assert!(!stdout.contains(&secret), "secret on stdout");
