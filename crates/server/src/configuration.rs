@@ -15,7 +15,8 @@ pub struct Settings {
     pub owner_email: String,
     /// Fill an empty database with the demo workspace.
     pub demo: bool,
-    /// Mark the session cookie `Secure`; on when served over HTTPS.
+    /// Mark the session cookie `Secure`: for HTTPS that a proxy in front
+    /// ends; always on when `tls` is set.
     pub secure_cookies: bool,
     pub limits: crate::service::Limits,
     /// 64 hex characters; when absent, `master.key` in the data directory.
@@ -32,6 +33,9 @@ pub struct Settings {
     /// When set, `/metrics` needs `Authorization: Bearer <token>`; open
     /// otherwise (it shows only the server's own counters, no tenant's data).
     pub metrics_token: Option<String>,
+    /// Serve HTTPS with this certificate and key (read again on SIGHUP);
+    /// plain HTTP when `None`.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// How long the HTTP workers wait on clients.

@@ -6,6 +6,7 @@ use keyscope_server::configuration::{ClientTimeouts, Settings};
 use keyscope_server::http::GatewaySettings;
 use keyscope_server::service::{users, Limits, Services};
 use keyscope_server::startup::{Application, Started};
+use keyscope_server::tls::{ReloadableTls, TlsFiles};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ pub struct TestApp {
     pub started: Started,
     pub services: Services,
     pub data_dir: PathBuf,
+    /// What SIGHUP calls in the binary; set when serving TLS.
+    pub tls: Option<ReloadableTls>,
     stop: Option<oneshot::Sender<()>>,
     /// How the server's run ended, sent from its own thread.
     server: Option<oneshot::Receiver<anyhow::Result<()>>>,
@@ -34,6 +37,9 @@ pub struct SpawnOptions<'a> {
     /// Loopback upstreams are what the tests start, so allowed by default.
     pub allow_private_upstreams: bool,
     pub metrics_token: Option<String>,
+    /// Serve HTTPS with these files; `address` is then `https://…`, and
+    /// `client` trusts no certificate (tests bring their own).
+    pub tls: Option<TlsFiles>,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -46,6 +52,7 @@ impl<'a> SpawnOptions<'a> {
             client_timeouts: ClientTimeouts::default(),
             allow_private_upstreams: true,
             metrics_token: None,
+            tls: None,
         }
     }
 }
@@ -103,11 +110,18 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
             allow_private: options.allow_private_upstreams,
         },
         metrics_token: options.metrics_token,
+        tls: options.tls,
     };
     let mut application = Application::build(&settings)
         .await
         .expect("application builds");
-    let address = format!("http://{}", application.address());
+    let scheme = if application.serves_tls() {
+        "https"
+    } else {
+        "http"
+    };
+    let address = format!("{scheme}://{}", application.address());
+    let tls = application.tls_reloader();
     let started = std::mem::replace(
         &mut application.started,
         Started {
@@ -142,6 +156,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         started,
         services,
         data_dir,
+        tls,
         stop: Some(stop),
         server: Some(server),
         _web_dir: web_dir,
