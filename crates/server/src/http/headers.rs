@@ -22,8 +22,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// - `style-src 'self'`: the stylesheets are files; the app and ECharts set
 ///   element styles through the CSSOM (`style.setProperty`), which the
 ///   policy does not govern, never through `style` attributes.
-/// - `img-src 'self' data:`: the favicon, and ECharts' `data:` images
-///   (a chart saved as an image, legend icons drawn to a data URL).
+/// - `img-src 'self'`: the favicon; ECharts draws on a canvas, and no
+///   stylesheet uses a `data:` image.
 /// - `connect-src 'self'`: the API under `/v1`, the wasm files fetched to
 ///   be compiled, the live request log's stream.
 /// - `frame-ancestors 'none'`: the console is never framed (clickjacking);
@@ -31,7 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// - `object-src 'none'`, `base-uri 'none'`, `form-action 'self'`: no
 ///   plugins, no `<base>` to redirect relative URLs, forms post here only.
 pub const CONSOLE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-    script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+    script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; \
     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 

@@ -4,7 +4,7 @@
 use crate::helpers::spawn_app;
 
 const CONSOLE_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-    style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+    style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// A file named as trunk names the app's module: stem, content hash.
