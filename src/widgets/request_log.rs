@@ -314,15 +314,16 @@ pub fn RequestLog(
                 .collect::<Vec<_>>()
         })
     });
-    let grid_style = move || {
-        let tracks = shown_columns.with(|columns| {
+    // Set as properties (CSSOM), never as a `style` attribute, which the
+    // console's Content-Security-Policy (`style-src 'self'`) refuses.
+    let column_tracks = move || {
+        shown_columns.with(|columns| {
             columns
                 .iter()
                 .map(|column| column.track())
                 .collect::<Vec<_>>()
                 .join(" ")
-        });
-        format!("--ks-log-columns: {tracks}; --ks-log-row-height: {ROW_HEIGHT}px")
+        })
     };
 
     // The details panel gives focus back to the row's button, or to the
@@ -582,7 +583,8 @@ pub fn RequestLog(
     view! {
         <section
             class="ks-log"
-            style=grid_style
+            style=("--ks-log-columns", column_tracks)
+            style=("--ks-log-row-height", format!("{ROW_HEIGHT}px"))
             aria-label="Request log"
             data-from=move || in_force("from")
             data-to=move || in_force("to")

@@ -331,14 +331,16 @@ fn TopEndpoints(endpoints: Signal<Vec<Count>>) -> impl IntoView {
         endpoints
             .into_iter()
             .map(|endpoint| {
-                let share = format!("width: {}%", endpoint.count * 100 / busiest);
+                // A property (CSSOM), not a `style` attribute: the console's
+                // Content-Security-Policy refuses inline style attributes.
+                let share = format!("{}%", endpoint.count * 100 / busiest);
                 let name = endpoint.name.clone();
                 let title = endpoint.name.clone();
                 view! {
                     <li class="ks-endpoints__row" data-endpoint=name data-count=endpoint.count.to_string()>
                         <code class="ks-endpoints__name" title=title>{endpoint.name}</code>
                         <span class="ks-endpoints__count">{grouped(endpoint.count)}</span>
-                        <span class="ks-endpoints__bar" style=share aria-hidden="true"></span>
+                        <span class="ks-endpoints__bar" style:width=share aria-hidden="true"></span>
                     </li>
                 }
             })

@@ -57,10 +57,22 @@ export async function launchBrowser() {
 }
 
 // A page that records console errors, page errors and failed requests, so a
-// test can assert the app ran cleanly.
+// test can assert the app ran cleanly. Whatever the test asserts, `close()`
+// fails it if the console's Content-Security-Policy refused anything: the
+// browser's own console message, or the `securitypolicyviolation` event.
 export async function openPage(browser) {
   const context = await browser.newContext();
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`Content Security Policy violation: ${event.effectiveDirective} refused `
+        + `${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}`);
+    });
+  });
   const page = await context.newPage();
+  const violations = [];
+  page.on('console', (message) => {
+    if (/content security policy/i.test(message.text())) violations.push(message.text());
+  });
   // Fail a step in seconds rather than hang the suite.
   page.setDefaultTimeout(15_000);
   const problems = [];
@@ -73,7 +85,13 @@ export async function openPage(browser) {
     if (!reason.includes('ERR_ABORTED')) problems.push(`failed: ${request.url()} ${reason}`);
   });
   page.on('response', (response) => { if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`); });
-  return { page, problems, close: () => context.close() };
+  async function close() {
+    await context.close();
+    if (violations.length > 0) {
+      throw new Error(`Content Security Policy violations:\n${violations.join('\n')}`);
+    }
+  }
+  return { page, problems, close };
 }
 
 // Signs in through the sign-in page, as a person would.

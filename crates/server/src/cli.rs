@@ -17,6 +17,7 @@ use crate::http::GatewaySettings;
 use crate::service::{keys, users, Limits, Services};
 use crate::startup::Application;
 use crate::store::{workspaces, Store};
+use crate::tls::{ReloadableTls, TlsFiles};
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 use keyscope_model::{CreateKeyRequest, Grant, KeySpec, PageRequest, Role};
 use std::ffi::OsString;
@@ -149,6 +150,14 @@ struct ServeArgs {
     /// main one, which then answers it 404.
     #[arg(long, env = "KEYSCOPE_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's
+    /// certificate first); needs --tls-key. Read again on SIGHUP.
+    #[arg(long, env = "KEYSCOPE_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1). Read
+    /// again on SIGHUP.
+    #[arg(long, env = "KEYSCOPE_TLS_KEY")]
+    tls_key: Option<PathBuf>,
     /// Most keys one project may have.
     #[arg(long, env = "KEYSCOPE_MAX_KEYS_PER_PROJECT", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     max_keys_per_project: u32,
@@ -284,6 +293,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         metrics_token: args.metrics_token.filter(|token| !token.is_empty()),
         metrics_listen: args.metrics_listen,
+        tls: TlsFiles::from_settings(args.tls_cert, args.tls_key)?,
     };
     let application = Application::build(&settings).await?;
     // The owner's password goes to the terminal once, on stdout, never
@@ -301,10 +311,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             demo.projects, demo.keys, demo.requests
         );
     }
+    // Before the address is printed: whoever waits for it to send SIGHUP
+    // must not find the default action (exit) still in place.
+    tokio::spawn(reload_tls_on_hangup(application.tls_reloader()));
     let address = application.address();
-    println!("keyscope: listening on http://{address} (open http://{address}/keys)");
+    let scheme = if application.serves_tls() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("keyscope: listening on {scheme}://{address} (open {scheme}://{address}/keys)");
     if let Some(metrics) = application.metrics_address() {
-        println!("keyscope: metrics on http://{metrics}/metrics");
+        println!("keyscope: metrics on {scheme}://{metrics}/metrics");
     }
     application.run_until(shutdown_signal()).await
 }
@@ -407,6 +425,43 @@ async fn run_keys(command: KeysCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// SIGHUP reads the TLS certificate and key again (a renewed certificate
+/// served without a restart); new connections get them. A bad file keeps
+/// the ones in use. Without TLS there is nothing to reload, and the signal
+/// is noted rather than ending the server.
+async fn reload_tls_on_hangup(tls: Option<ReloadableTls>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP: TLS reloads need a restart");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            let Some(tls) = &tls else {
+                tracing::info!("SIGHUP: no TLS certificate to reload");
+                continue;
+            };
+            let files = tls.files();
+            match tls.reload() {
+                Ok(()) => tracing::info!(
+                    certificate = %files.certificate.display(),
+                    "SIGHUP: reloaded the TLS certificate and key; new connections use them"
+                ),
+                Err(error) => tracing::error!(
+                    error = format!("{error:#}"),
+                    "SIGHUP: the TLS certificate and key were not reloaded; still serving the previous ones"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tls;
 }
 
 async fn shutdown_signal() {

@@ -15,7 +15,8 @@ pub struct Settings {
     pub owner_email: String,
     /// Fill an empty database with the demo workspace.
     pub demo: bool,
-    /// Mark the session cookie `Secure`; on when served over HTTPS.
+    /// Mark the session cookie `Secure`: for HTTPS that a proxy in front
+    /// ends; always on when `tls` is set.
     pub secure_cookies: bool,
     pub limits: crate::service::Limits,
     /// 64 hex characters; when absent, `master.key` in the data directory.
@@ -35,6 +36,9 @@ pub struct Settings {
     /// When set, `/metrics` is served on this address alone (port 0 picks
     /// a free one) and the main port answers it 404.
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate and key (read again on SIGHUP);
+    /// plain HTTP when `None`.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// How long the HTTP workers wait on clients.

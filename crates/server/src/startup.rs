@@ -9,6 +9,7 @@ use crate::http::{self, ApiContext};
 use crate::service::Services;
 use crate::shutdown;
 use crate::store::Store;
+use crate::tls::ReloadableTls;
 use axum::extract::ConnectInfo;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -33,6 +34,8 @@ pub struct Application {
     pub services: Services,
     retention_days: u32,
     client_timeouts: ClientTimeouts,
+    /// Set when serving HTTPS.
+    tls: Option<ReloadableTls>,
     /// Tells the HTTP workers, and the answers that watch for it, that
     /// serving ends.
     stop_serving: tokio::sync::watch::Sender<()>,
@@ -48,6 +51,10 @@ pub struct Started {
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Read first, so a missing or bad file stops the start with its
+        // name, before anything is created, rather than failing every
+        // handshake later.
+        let tls = settings.tls.clone().map(ReloadableTls::load).transpose()?;
         let store = Store::open(&settings.data_dir).await?;
         let bootstrap = bootstrap::ensure_workspace(&store, &settings.owner_email).await?;
         let demo = if settings.demo {
@@ -68,7 +75,8 @@ impl Application {
         let (stop_serving, stopping) = tokio::sync::watch::channel(());
         let context = ApiContext::new(
             services.clone(),
-            settings.secure_cookies,
+            // Over HTTPS the cookie must never travel in the clear.
+            settings.secure_cookies || tls.is_some(),
             settings.gateway,
             settings.client_timeouts.request_head,
             settings.metrics_token.clone(),
@@ -84,7 +92,7 @@ impl Application {
             }
             None => (None, http::MetricsAt::MainPort),
         };
-        let router = http::router(context, &settings.web_dir, metrics_at);
+        let router = http::router(context, &settings.web_dir, metrics_at, tls.is_some());
         let workers = settings
             .workers
             .or_else(|| std::thread::available_parallelism().ok())
@@ -101,6 +109,7 @@ impl Application {
             services,
             retention_days: settings.retention_days,
             client_timeouts: settings.client_timeouts,
+            tls,
             stop_serving,
         })
     }
@@ -117,6 +126,17 @@ impl Application {
         self.metrics
             .as_ref()
             .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
+    /// Whether the workers speak HTTPS.
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// What reads the TLS certificate and key again (the binary calls it
+    /// on SIGHUP); `None` without TLS.
+    pub fn tls_reloader(&self) -> Option<ReloadableTls> {
+        self.tls.clone()
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
@@ -188,10 +208,11 @@ impl Application {
             );
         for (name, listener, router) in served {
             let client_timeouts = self.client_timeouts;
+            let tls = self.tls.clone();
             let stop = shutdown::fired(stop_serving.subscribe());
             let (finished, worker_finished) = tokio::sync::oneshot::channel();
             let spawned = std::thread::Builder::new().name(name).spawn(move || {
-                let served = serve_on_this_thread(listener, router, client_timeouts, stop);
+                let served = serve_on_this_thread(listener, router, client_timeouts, tls, stop);
                 let _ = finished.send(served);
             });
             match spawned {
@@ -275,10 +296,15 @@ fn bind_listeners(
 /// timer: without one a connection may take forever to send a request's
 /// head, and an idle keep-alive connection is never closed, so slow or
 /// idle clients could hold sockets until the process runs out.
+///
+/// With TLS, each connection's handshake runs in the connection's own task
+/// (a slow client does not hold up the accept loop), bounded by the same
+/// client timeout, with the configuration current at its accept.
 fn serve_on_this_thread(
     listener: std::net::TcpListener,
     router: axum::Router,
     timeouts: ClientTimeouts,
+    tls: Option<ReloadableTls>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -315,9 +341,39 @@ fn serve_on_this_thread(
             let service = TowerToHyperService::new(
                 axum::Extension(ConnectInfo(client)).layer(router.clone()),
             );
-            let connection =
-                connections.watch(http.serve_connection(TokioIo::new(stream), service));
+            let Some(tls) = &tls else {
+                let connection =
+                    connections.watch(http.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, %client, "connection ended with an error");
+                    }
+                });
+                continue;
+            };
+            // Taken now, so a shutdown that comes during the handshake
+            // still reaches the connection once it is served: hyper then
+            // closes it as soon as it is idle.
+            let watcher = connections.watcher();
+            let acceptor = tls.acceptor();
+            let http = http.clone();
             tokio::spawn(async move {
+                let stream =
+                    match tokio::time::timeout(timeouts.request_head, acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%error, %client, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%client, "TLS handshake not done within the client timeout");
+                            return;
+                        }
+                    };
+                let connection =
+                    watcher.watch(http.serve_connection(TokioIo::new(stream), service));
                 if let Err(error) = connection.await {
                     tracing::debug!(%error, %client, "connection ended with an error");
                 }

@@ -6,6 +6,7 @@ mod call;
 mod error;
 mod export;
 mod gateway;
+pub mod headers;
 mod json;
 mod keys;
 mod live;
@@ -149,19 +150,32 @@ fn all_routes(metrics_at: MetricsAt) -> routes::Routes {
         .any("/v1/{*unknown}", error::unknown_route)
 }
 
-pub fn router(context: ApiContext, web_dir: &Path, metrics_at: MetricsAt) -> Router {
+/// `serves_tls`: the answers go out over HTTPS (they then carry HSTS).
+pub fn router(
+    context: ApiContext,
+    web_dir: &Path,
+    metrics_at: MetricsAt,
+    serves_tls: bool,
+) -> Router {
     let (routes, _) = all_routes(metrics_at).into_parts();
     // The app's wasm, JS, CSS and the vendored ECharts shrink to about a
     // third with gzip. Compressed per response rather than precompressed:
     // trunk writes no .gz files, and a dist/ rebuilt without them would
     // silently serve the big ones. The API answers stay uncompressed.
     let web_app = ServiceBuilder::new()
+        .layer(headers::on_console_answers())
+        .layer(axum::middleware::from_fn(headers::cache_lifetime))
         .layer(CompressionLayer::new())
         .service(ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html"))));
-    routes
+    let mut router = routes
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(web_app)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(headers::no_sniffing());
+    if serves_tls {
+        router = router.layer(headers::strict_transport_security());
+    }
+    router
         .layer(call::CallLayer::new(context.clone()))
         .with_state(context)
 }

@@ -19,11 +19,15 @@ pub struct Binary {
 impl Binary {
     /// Starts `keyscope serve` on a free port with its files under `root`.
     pub async fn start(root: &Path, rust_log: &str) -> Binary {
-        Self::start_with(root, rust_log, &[]).await
+        Self::start_with::<&str>(root, rust_log, &[]).await
     }
 
-    /// [`Binary::start`] with more flags for `serve`.
-    pub async fn start_with(root: &Path, rust_log: &str, flags: &[&str]) -> Binary {
+    /// As [`Binary::start`], with more arguments for `serve`.
+    pub async fn start_with<S: AsRef<std::ffi::OsStr>>(
+        root: &Path,
+        rust_log: &str,
+        more: &[S],
+    ) -> Binary {
         let stdout_path = root.join("stdout.log");
         let stderr_path = root.join("stderr.log");
         let data_dir = root.join("db");
@@ -39,7 +43,7 @@ impl Binary {
             .arg(&data_dir)
             .arg("--web-dir")
             .arg(root)
-            .args(flags)
+            .args(more)
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::from(
                 File::create(&stdout_path).expect("stdout file"),
@@ -103,6 +107,14 @@ impl Binary {
             .expect("me");
         let csrf = me["data"]["csrf_token"].as_str().expect("csrf").to_owned();
         (console, csrf)
+    }
+
+    /// Sends the process a signal by name (`HUP`, `TERM`).
+    pub fn signal(&self, name: &str) {
+        Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("signalled");
     }
 
     pub fn sigterm(&self) {

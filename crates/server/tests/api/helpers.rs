@@ -6,6 +6,7 @@ use keyscope_server::configuration::{ClientTimeouts, Settings};
 use keyscope_server::http::GatewaySettings;
 use keyscope_server::service::{users, Limits, Services};
 use keyscope_server::startup::{Application, Started};
+use keyscope_server::tls::{ReloadableTls, TlsFiles};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ pub struct TestApp {
     pub started: Started,
     pub services: Services,
     pub data_dir: PathBuf,
+    /// What SIGHUP calls in the binary; set when serving TLS.
+    pub tls: Option<ReloadableTls>,
     stop: Option<oneshot::Sender<()>>,
     /// How the server's run ended, sent from its own thread.
     server: Option<oneshot::Receiver<anyhow::Result<()>>>,
@@ -38,6 +41,9 @@ pub struct SpawnOptions<'a> {
     pub metrics_token: Option<String>,
     /// Serve `/metrics` on its own listener (`127.0.0.1:0` for a free port).
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Serve HTTPS with these files; `address` is then `https://…`, and
+    /// `client` trusts no certificate (tests bring their own).
+    pub tls: Option<TlsFiles>,
 }
 
 impl<'a> SpawnOptions<'a> {
@@ -51,6 +57,7 @@ impl<'a> SpawnOptions<'a> {
             allow_private_upstreams: true,
             metrics_token: None,
             metrics_listen: None,
+            tls: None,
         }
     }
 }
@@ -109,14 +116,21 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         },
         metrics_token: options.metrics_token,
         metrics_listen: options.metrics_listen,
+        tls: options.tls,
     };
     let mut application = Application::build(&settings)
         .await
         .expect("application builds");
-    let address = format!("http://{}", application.address());
+    let scheme = if application.serves_tls() {
+        "https"
+    } else {
+        "http"
+    };
+    let address = format!("{scheme}://{}", application.address());
     let metrics_address = application
         .metrics_address()
-        .map(|address| format!("http://{address}"));
+        .map(|address| format!("{scheme}://{address}"));
+    let tls = application.tls_reloader();
     let started = std::mem::replace(
         &mut application.started,
         Started {
@@ -152,6 +166,7 @@ pub async fn spawn_with(options: SpawnOptions<'_>) -> TestApp {
         started,
         services,
         data_dir,
+        tls,
         stop: Some(stop),
         server: Some(server),
         _web_dir: web_dir,

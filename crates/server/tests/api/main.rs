@@ -20,4 +20,6 @@ mod operators;
 mod permission_matrix;
 mod request_log;
 mod secret_hygiene;
+mod security_headers;
+mod tls;
 mod usage;

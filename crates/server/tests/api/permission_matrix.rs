@@ -266,6 +266,7 @@ impl World {
         let call = match row {
             "GET /healthz" => (Method::GET, "/healthz".to_owned(), None),
             "GET /metrics" => (Method::GET, "/metrics".to_owned(), None),
+            "GET /v1/openapi.json" => (Method::GET, "/v1/openapi.json".to_owned(), None),
             "GET /gateway/{api_id}" => (Method::GET, format!("/gateway/{api_id}"), None),
             "GET /gateway/{api_id}/{*path}" => {
                 (Method::GET, format!("/gateway/{api_id}/things/1"), None)
