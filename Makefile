@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test setup web lint bench bench-log bench-browser
+.PHONY: demo test setup web lint bench bench-log bench-browser fuzz
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
@@ -34,6 +34,16 @@ web:
 
 bench:
 	scripts/bench/gateway.sh
+
+## The property tests `make test` runs (256 cases each, 4096 for the gateway
+## path's), with PROPTEST_CASES (default 200000) cases each: every model
+## parser, and the gateway path normaliser. Optimised (the server profile),
+## where they run about ten times faster than unoptimised.
+PROPTEST_CASES ?= 200000
+GATEWAY_PROPERTIES := accepted_paths_reach_upstreams_as_checked any_text_is_split_without_panicking plain_paths_are_accepted_as_they_are
+fuzz:
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --profile server -p keyscope-model
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --profile server -p keyscope-server --test api -- $(GATEWAY_PROPERTIES)
 
 ## The request log at scale: RECORDS records (default 10 million) into a fresh store.
 bench-log:

@@ -299,14 +299,12 @@ fn parse_expiry(
 }
 
 fn parse_future_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
-    let at = DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| {
-            FieldError::new(
-                "expires_at",
-                "expires_at must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z",
-            )
-        })?;
+    let at = crate::timestamp::parse(text).ok_or_else(|| {
+        FieldError::new(
+            "expires_at",
+            "expires_at must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z",
+        )
+    })?;
     if at > now {
         Ok(at)
     } else {
@@ -425,6 +423,24 @@ mod tests {
         assert_eq!(untouched.description, None);
         let changes = KeyChanges::parse(clear, Utc::now()).expect("valid");
         assert_eq!(changes.description, Some(None));
+    }
+
+    /// Found by tests/properties.rs: an expiry in an offset that is year
+    /// 10000 in UTC was accepted, and the key's `expires_at` then written
+    /// as `+10000-01-01T00:00:00.000Z`, which the web app cannot read (so
+    /// it could not list the workspace's keys).
+    #[test]
+    fn an_expiry_past_year_9999_in_utc_is_refused() {
+        let text = "9999-12-31T20:00:00-04:00";
+        let update: UpdateKeyRequest =
+            serde_json::from_value(serde_json::json!({ "expires_at": text })).expect("json");
+        assert_eq!(
+            KeyChanges::parse(update, Utc::now()).map_err(|error| error.field),
+            Err("expires_at".to_owned())
+        );
+        let create: Result<CreateKeyRequest, _> =
+            serde_json::from_value(serde_json::json!({ "name": "ci", "expires_at": text }));
+        assert!(create.is_err());
     }
 
     #[test]

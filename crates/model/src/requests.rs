@@ -243,14 +243,12 @@ impl LogFilter {
             ..LogFilter::default()
         };
         let time = |field: &str, value: &str| {
-            chrono::DateTime::parse_from_rfc3339(value)
-                .map(|at| at.with_timezone(&chrono::Utc))
-                .map_err(|_| {
-                    FieldError::new(
-                        field,
-                        format!("{field} must be an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"),
-                    )
-                })
+            crate::timestamp::parse(value).ok_or_else(|| {
+                FieldError::new(
+                    field,
+                    format!("{field} must be an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"),
+                )
+            })
         };
         for (name, value) in pairs {
             let text = || Some(value.trim().to_owned()).filter(|text| !text.is_empty());

@@ -100,14 +100,12 @@ impl UsageQuery {
         let mut from_given = false;
         for (name, value) in pairs {
             let time = |field: &str| {
-                DateTime::parse_from_rfc3339(value)
-                    .map(|at| at.with_timezone(&Utc))
-                    .map_err(|_| {
-                        FieldError::new(
-                            field,
-                            format!("{field} must be an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"),
-                        )
-                    })
+                crate::timestamp::parse(value).ok_or_else(|| {
+                    FieldError::new(
+                        field,
+                        format!("{field} must be an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"),
+                    )
+                })
             };
             match name {
                 "key_id" => query.key_id = Some(value.to_owned()).filter(|id| !id.is_empty()),
@@ -134,6 +132,17 @@ impl UsageQuery {
         }
         query.from = floor_hour(query.from);
         query.to = ceil_hour(query.to);
+        // Rounding out, or the default week before `to`, can leave the
+        // years the summary's times can be written in.
+        for (field, at) in [("from", query.from), ("to", query.to)] {
+            if !crate::timestamp::is_writable(&at) {
+                let field = if from_given { field } else { "to" };
+                return Err(FieldError::new(
+                    field,
+                    "the range must lie within the years 0000 to 9999 in UTC",
+                ));
+            }
+        }
         if query.to <= query.from {
             return Err(FieldError::new("to", "to must be after from"));
         }
@@ -211,6 +220,43 @@ mod tests {
         assert_eq!(
             UsageQuery::parse([("range", "7d")], Utc::now()).map_err(|error| error.field),
             Err("range".to_owned())
+        );
+    }
+
+    /// Found by tests/properties.rs: `to` early in year 0000 and no `from`
+    /// made a default range starting in year -1, accepted and then written
+    /// in the summary as `-0001-12-26T00:00:00.000Z`, which RFC 3339 (and
+    /// the web app's reader) refuses; rounding `to` up did the same past
+    /// year 9999.
+    #[test]
+    fn a_range_outside_the_years_rfc_3339_can_write_is_refused() {
+        let field = |pairs: &[(&str, &str)]| {
+            UsageQuery::parse(pairs.iter().copied(), Utc::now())
+                .map(|_| ())
+                .map_err(|error| error.field)
+        };
+        assert_eq!(
+            field(&[("to", "0000-01-02T00:00:00.000Z")]),
+            Err("to".to_owned())
+        );
+        assert_eq!(
+            field(&[
+                ("from", "9999-12-31T00:00:00Z"),
+                ("to", "9999-12-31T23:30:00Z")
+            ]),
+            Err("to".to_owned())
+        );
+        let first_day = UsageQuery::parse(
+            [
+                ("from", "0000-01-01T00:30:00Z"),
+                ("to", "0000-01-02T00:00:00Z"),
+            ],
+            Utc::now(),
+        )
+        .expect("within the years");
+        assert_eq!(
+            crate::timestamp::format(&first_day.from),
+            "0000-01-01T00:00:00.000Z"
         );
     }
 }

@@ -143,8 +143,17 @@ fn gateway_path() -> impl Strategy<Value = String> {
     })
 }
 
+/// 4096 cases, or as many as `PROPTEST_CASES` says (`make fuzz`).
+fn config() -> ProptestConfig {
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        ProptestConfig::default()
+    } else {
+        ProptestConfig::with_cases(4096)
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4096))]
+    #![proptest_config(config())]
 
     #[test]
     fn accepted_paths_reach_upstreams_as_checked(path in gateway_path()) {
