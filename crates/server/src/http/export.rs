@@ -23,7 +23,7 @@ const CSV_HEADER: &str =
     "id,timestamp,key_id,project_id,method,endpoint,route,resource_id,outcome,response_code,latency_ms,client_ip\n";
 
 #[utoipa::path(
-    get, path = "/v1/requests/export", tag = "requests", params(super::openapi::ExportParams),
+    get, path = "/v1/requests/export", tag = "requests", params(super::openapi::ExportParams, super::openapi::LogFilterParams),
     responses((status = 200, description = "the filtered log, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))))
 )]
 pub async fn export(

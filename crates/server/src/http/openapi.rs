@@ -83,8 +83,8 @@ pub(super) async fn document(State(_): State<ApiContext>) -> Json<Document> {
     Json(ApiDoc::openapi())
 }
 
-/// The request log's filters, as `GET /v1/requests` reads them
-/// (`LogFilter::parse`).
+/// The request log's filters, as `GET /v1/requests` and its export read
+/// them (`LogFilter::parse`).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // describes the query; LogFilter::parse reads it
@@ -110,6 +110,13 @@ pub(super) struct LogFilterParams {
     /// Only this HTTP status.
     #[param(minimum = 100, maximum = 599)]
     response_code: Option<u16>,
+}
+
+/// A page of the log: how many, and where the previous page ended.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query; LogFilter::parse reads it
+pub(super) struct LogPageParams {
     /// 1 to 1,000, default 50.
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
@@ -117,25 +124,13 @@ pub(super) struct LogFilterParams {
     cursor: Option<String>,
 }
 
-/// The export's format and the log's filters (no `limit` or `cursor`).
+/// The export's format (with the log's filters; no `limit` or `cursor`).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // describes the query; export reads it
 pub(super) struct ExportParams {
     /// csv (default) or ndjson.
     format: Option<String>,
-    key_id: Option<String>,
-    project_id: Option<String>,
-    resource_id: Option<String>,
-    #[param(format = DateTime)]
-    from: Option<String>,
-    #[param(format = DateTime)]
-    to: Option<String>,
-    status: Option<String>,
-    method: Option<String>,
-    endpoint: Option<String>,
-    #[param(minimum = 100, maximum = 599)]
-    response_code: Option<u16>,
 }
 
 /// Whose records the live feed sends.

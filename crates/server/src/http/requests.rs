@@ -20,7 +20,7 @@ pub fn routes() -> Routes {
 }
 
 #[utoipa::path(
-    get, path = "/v1/requests", tag = "requests", params(super::openapi::LogFilterParams),
+    get, path = "/v1/requests", tag = "requests", params(super::openapi::LogFilterParams, super::openapi::LogPageParams),
     responses((status = 200, description = "a page of the request log, newest first; `next_cursor` continues it", body = LogPage))
 )]
 pub(super) async fn log(
