@@ -102,6 +102,7 @@ pub(super) struct LogFilterParams {
     #[param(format = DateTime)]
     to: Option<String>,
     /// completed, failed, rate_limited, unauthorized or forbidden.
+    #[param(pattern = "^(completed|failed|rate_limited|unauthorized|forbidden)$")]
     status: Option<String>,
     /// GET, POST, PUT, PATCH, DELETE, …
     method: Option<String>,
@@ -123,6 +124,7 @@ pub(super) struct LogFilterParams {
 #[allow(dead_code)] // describes the query; export reads it
 pub(super) struct ExportParams {
     /// csv (default) or ndjson.
+    #[param(pattern = "^(csv|ndjson)$")]
     format: Option<String>,
     key_id: Option<String>,
     project_id: Option<String>,
@@ -131,6 +133,7 @@ pub(super) struct ExportParams {
     from: Option<String>,
     #[param(format = DateTime)]
     to: Option<String>,
+    #[param(pattern = "^(completed|failed|rate_limited|unauthorized|forbidden)$")]
     status: Option<String>,
     method: Option<String>,
     endpoint: Option<String>,
