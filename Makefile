@@ -3,23 +3,38 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test setup web lint bench bench-log bench-browser fuzz
+.PHONY: demo test setup web lint contract bench bench-log bench-browser fuzz
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
 	cargo build --profile production -p keyscope-server --bin keyscope
 	$(TARGET_DIR)/production/keyscope serve --demo
 
-## Run every test: formatting, lints (native and wasm), unit, HTTP, browser.
+## Run every test: formatting, lints (native and wasm), unit, HTTP, the API
+## against its OpenAPI document (Schemathesis), browser.
 test:
-	scripts/setup.sh --browser
+	scripts/setup.sh --browser --contract
 	$(MAKE) lint
 	cargo test --workspace
+	$(MAKE) contract
 	$(MAKE) web
 	KEYSCOPE_BIN=$(TARGET_DIR)/debug/keyscope node --test tests/e2e/
 
 setup:
 	scripts/setup.sh
+
+## The served /v1/openapi.json against the server that serves it:
+## Schemathesis calls every operation (the gateway and the live feed aside)
+## with an admin key, then with a console session, and fails on a server
+## error, an answer that breaks its schema, or an undocumented status,
+## content type or header. CONTRACT_EXAMPLES (default 20) cases per
+## operation and phase, CONTRACT_SEED (default 16), CONTRACT_ARGS for more
+## Schemathesis options; reports in $(TARGET_DIR)/schemathesis.
+contract:
+	scripts/setup.sh --contract
+	cargo build --quiet -p keyscope-server --bin keyscope
+	KEYSCOPE_BIN=$(TARGET_DIR)/debug/keyscope CONTRACT_REPORTS=$(TARGET_DIR)/schemathesis \
+	  .venv-schemathesis/bin/python scripts/schemathesis/run.py
 
 ## The web app: one wasm chunk per screen, fetched on its first visit
 ## (src/app.rs's lazy routes, split by crates/wasm-split, which trunk calls

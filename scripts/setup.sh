@@ -2,9 +2,20 @@
 # Installs what building and testing keyscope needs, and only what is missing:
 # the wasm target, trunk, wasm-bindgen-cli at the version in Cargo.lock,
 # npm's wasm-opt and playwright-core, Debian's nginx (the upstream of the
-# gateway's path tests), and (with --browser) Debian's Chromium.
+# gateway's path tests), with --browser Debian's Chromium, and with
+# --contract Schemathesis (scripts/schemathesis/requirements.txt) in the
+# project's own venv, .venv-schemathesis/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+browser=false contract=false
+for option in "$@"; do
+  case "$option" in
+    --browser) browser=true ;;
+    --contract) contract=true ;;
+    *) echo "setup: unknown option $option (--browser, --contract)" >&2; exit 2 ;;
+  esac
+done
 
 TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than 1.95
 say() { printf 'setup: %s\n' "$*"; }
@@ -39,8 +50,24 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y nginx
 fi
 
-if [ "${1:-}" = "--browser" ] && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
+if $browser && ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
   say "installing Debian's chromium and chromium-driver"
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+
+# Schemathesis (PyPI) for `make contract`, pinned with all it pulls in. The
+# stamp is the requirements file as last installed; a changed file reinstalls.
+venv=.venv-schemathesis
+if $contract && ! cmp -s scripts/schemathesis/requirements.txt "$venv/requirements.installed"; then
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    say "installing Debian's python3-venv"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv
+  fi
+  say "installing Schemathesis into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet -r scripts/schemathesis/requirements.txt
+  cp scripts/schemathesis/requirements.txt "$venv/requirements.installed"
 fi

@@ -58,19 +58,34 @@ pub const KEY_ROLES: [(&str, &[Permission]); 3] = [
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
+    /// 1 to 64 characters once trimmed, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: String,
+    /// At most 256 characters once trimmed.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub description: Option<String>,
     /// Scopes to grant; with neither scopes nor role the key can only read.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub scopes: Option<Vec<String>>,
     /// A named scope set (`viewer`, `editor`, `admin`) instead of `scopes`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(viewer|editor|admin)$"))]
     pub role: Option<String>,
     /// A project of the workspace; none for a workspace-wide key.
     #[serde(default)]
     pub project_id: Option<String>,
+    /// 1 to 3,650.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
     #[serde(default, with = "crate::timestamp::option")]
     pub expires_at: Option<DateTime<Utc>>,
@@ -78,9 +93,11 @@ pub struct CreateKeyRequest {
     pub plan: Option<Plan>,
     /// Overrides the plan's per-minute rate for this key.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100_000_000))]
     pub rate_limit_per_minute: Option<u32>,
     /// `live` (default) or `test`: shows in the secret's prefix.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(live|test)$"))]
     pub environment: Option<String>,
 }
 
@@ -161,11 +178,23 @@ pub struct CreatedKey {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateKeyRequest {
+    /// 1 to 64 characters once trimmed, no control characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: Option<String>,
+    /// At most 256 characters once trimmed; `null` or blank clears it.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub description: Option<Option<String>>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub scopes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     pub expires_at: Option<Option<String>>,
@@ -209,8 +238,10 @@ impl KeyChanges {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RotateKeyRequest {
-    /// How long the old secret keeps working; 0 or absent stops it at once.
+    /// How long the old secret keeps working, at most 86,400 (24 hours);
+    /// 0 or absent stops it at once.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 86_400))]
     pub grace_period_seconds: Option<u32>,
 }
 

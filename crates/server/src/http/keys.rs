@@ -34,7 +34,7 @@ pub fn routes() -> Routes {
 
 #[utoipa::path(
     get, path = "/v1/keys", tag = "keys",
-    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"), ("offset" = Option<u64>, Query, description = "how many to skip")),
+    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100), ("offset" = Option<u64>, Query, description = "how many to skip")),
     responses((status = 200, description = "the workspace's keys (for a project-confined key: its project's), newest first", body = ListResponse<ApiKey>))
 )]
 pub(super) async fn list(

@@ -102,6 +102,7 @@ pub(super) struct LogFilterParams {
     #[param(format = DateTime)]
     to: Option<String>,
     /// completed, failed, rate_limited, unauthorized or forbidden.
+    #[param(pattern = "^(completed|failed|rate_limited|unauthorized|forbidden)$")]
     status: Option<String>,
     /// GET, POST, PUT, PATCH, DELETE, …
     method: Option<String>,
@@ -130,6 +131,7 @@ pub(super) struct LogPageParams {
 #[allow(dead_code)] // describes the query; export reads it
 pub(super) struct ExportParams {
     /// csv (default) or ndjson.
+    #[param(pattern = "^(csv|ndjson)$")]
     format: Option<String>,
 }
 
