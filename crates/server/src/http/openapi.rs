@@ -356,6 +356,15 @@ impl Modify for Contract {
             bearer("A project's Project Key (`ksp_…`) as `Authorization: Bearer <project key>`"),
         );
 
+        for (name, example) in examples() {
+            if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(
+                object,
+            ))) = components.schemas.get_mut(name)
+            {
+                object.examples = vec![example];
+            }
+        }
+
         for (path, item) in document.paths.paths.iter_mut() {
             for (method, operation) in operations(item) {
                 let guard = guard_of(path, method);
@@ -458,4 +467,244 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut O
     ]
     .into_iter()
     .filter_map(|(method, operation)| Some((method, operation?)))
+}
+
+/// An example of each schema a client sends or reads, made from the model's
+/// own types and serialised as the server would, so an example cannot
+/// drift from the schema it illustrates.
+fn examples() -> Vec<(&'static str, serde_json::Value)> {
+    use chrono::TimeZone;
+    use keyscope_model as model;
+    let at = |day: u32, hour: u32| {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+            .single()
+            .unwrap_or_default()
+    };
+    let scopes = model::ScopeSet::parse_list("read write:orders").unwrap_or_default();
+    let key = model::ApiKey {
+        id: "key_01JDQ7ZV3M6T8W2N4R5P9K0A1B".to_owned(),
+        name: "Checkout service".to_owned(),
+        description: Some("Reads and creates orders".to_owned()),
+        prefix: "ks_live_".to_owned(),
+        last_four: "x7Qa".to_owned(),
+        scopes: scopes.clone(),
+        project_id: Some("prj_01JDQ7W2C4Y8H1F6M3T9B5N0QE".to_owned()),
+        plan: Some(model::Plan::Pro),
+        rate_limit_per_minute: None,
+        status: model::KeyStatus::Active,
+        created_at: at(2, 9),
+        expires_at: Some(at(30, 0)),
+        last_used_at: Some(at(29, 14)),
+    };
+    let credentials = model::ProjectCredentials {
+        project_id: "prj_01JDQ7W2C4Y8H1F6M3T9B5N0QE".to_owned(),
+        api_id: "api_01JDQ7W2C9K3V7X1R4D8S6P2MB".to_owned(),
+        project_key: "ksp_4Jq9sVb2Lm7Rt1Xc8Nw3Hk6Pz0Yd5Fa".to_owned(),
+    };
+    let period = model::QuotaStatus {
+        total: Some(1_000_000),
+        used: 32_161,
+        available: Some(967_839),
+        unlimited: false,
+        period_start: at(1, 0),
+        period_end: at(30, 23),
+    };
+    let entry = model::RequestEntry {
+        id: "req_01JDR2M9Q4W7E1T5Y8U3I6O0PA".to_owned(),
+        timestamp: at(29, 14),
+        key_id: Some(key.id.clone()),
+        project_id: key.project_id.clone(),
+        method: "GET".to_owned(),
+        endpoint: "/orders/7".to_owned(),
+        route: "/gateway/{api_id}/{*path}".to_owned(),
+        resource_id: Some("7".to_owned()),
+        outcome: model::Outcome::Completed,
+        response_code: 200,
+        latency_ms: 12,
+        client_ip: Some("203.0.113.9".to_owned()),
+    };
+    let totals = model::Totals {
+        total: 1_240,
+        completed: 1_180,
+        failed: 21,
+        rate_limited: 30,
+        unauthorized: 6,
+        forbidden: 3,
+    };
+    let count = |name: &str, count: u64| model::Count {
+        name: name.to_owned(),
+        count,
+    };
+    let value = |example: &dyn erased::Example| example.json();
+    vec![
+        ("ApiKey", value(&key)),
+        (
+            "CreatedKey",
+            value(&model::CreatedKey {
+                key: key.clone(),
+                secret: "ks_live_4Jq9sVb2Lm7Rt1Xc8Nw3Hkx7Qa".to_owned(),
+            }),
+        ),
+        (
+            "CallingKey",
+            value(&model::CallingKey {
+                id: key.id.clone(),
+                project_id: key.project_id.clone(),
+                scopes: scopes.clone(),
+                plan: model::Plan::Pro,
+            }),
+        ),
+        (
+            "CreateKeyRequest",
+            value(&model::CreateKeyRequest {
+                name: "Checkout service".to_owned(),
+                description: Some("Reads and creates orders".to_owned()),
+                scopes: Some(vec!["read".to_owned(), "write:orders".to_owned()]),
+                project_id: key.project_id.clone(),
+                expires_in_days: Some(90),
+                plan: Some(model::Plan::Pro),
+                ..model::CreateKeyRequest::default()
+            }),
+        ),
+        (
+            "UpdateKeyRequest",
+            value(&model::UpdateKeyRequest {
+                name: Some("Checkout service (EU)".to_owned()),
+                enabled: Some(false),
+                ..model::UpdateKeyRequest::default()
+            }),
+        ),
+        (
+            "RotateKeyRequest",
+            value(&model::RotateKeyRequest {
+                grace_period_seconds: Some(3_600),
+            }),
+        ),
+        (
+            "Project",
+            value(&model::Project {
+                id: credentials.project_id.clone(),
+                name: "Payments API".to_owned(),
+                upstream_url: Some("http://10.0.0.5:8080/api".to_owned()),
+                created_at: at(1, 8),
+            }),
+        ),
+        ("ProjectCredentials", value(&credentials)),
+        (
+            "CreateProjectRequest",
+            value(&model::CreateProjectRequest {
+                name: "Payments API".to_owned(),
+            }),
+        ),
+        (
+            "UpdateProjectRequest",
+            value(&model::UpdateProjectRequest {
+                name: None,
+                upstream_url: Some(Some("http://10.0.0.5:8080/api".to_owned())),
+            }),
+        ),
+        ("QuotaStatus", value(&period)),
+        (
+            "KeyQuota",
+            value(&model::KeyQuota {
+                plan: model::Plan::Pro,
+                per_minute: 300,
+                day: model::DayUsage {
+                    limit: Some(50_000),
+                    used: 1_240,
+                    resets_at: at(30, 0),
+                },
+                period: period.clone(),
+            }),
+        ),
+        ("RequestEntry", value(&entry)),
+        (
+            "UsageSummary",
+            value(&model::UsageSummary {
+                from: at(23, 0),
+                to: at(30, 0),
+                totals,
+                by_method: vec![count("GET", 1_010), count("POST", 230)],
+                by_response_code: vec![count("200", 1_180), count("429", 30)],
+                top_endpoints: vec![count("/gateway/{api_id}/{*path}", 1_240)],
+                granularity: model::Granularity::Day,
+                series: vec![model::Point {
+                    start: at(29, 0),
+                    totals,
+                }],
+            }),
+        ),
+        (
+            "LoginRequest",
+            value(&model::LoginRequest {
+                email: "ann@example.com".to_owned(),
+                password: "correct horse battery staple".to_owned(),
+            }),
+        ),
+        (
+            "Me",
+            value(&model::Me {
+                user_id: "usr_01JDQ7TQ5R8E2W4Y6U1I3O9P0A".to_owned(),
+                email: "ann@example.com".to_owned(),
+                role: model::Role::Admin,
+                workspace_id: "ws_01JDQ7TQ0K2J4H6G8F1D3S5A7Z".to_owned(),
+                workspace_name: "Acme".to_owned(),
+                csrf_token: "Vb2Lm7Rt1Xc8Nw3Hk6Pz0Yd5Fa4Jq9s".to_owned(),
+            }),
+        ),
+        (
+            "AddUserRequest",
+            value(&model::auth::AddUserRequest {
+                email: "bo@example.com".to_owned(),
+                role: model::Role::Manager,
+            }),
+        ),
+        (
+            "User",
+            value(&model::auth::User {
+                id: "usr_01JDQ8A1B2C3D4E5F6G7H8J9K0".to_owned(),
+                email: "bo@example.com".to_owned(),
+                role: model::Role::Manager,
+            }),
+        ),
+        (
+            "VerifyRequest",
+            value(&model::VerifyRequest {
+                key: "ks_live_4Jq9sVb2Lm7Rt1Xc8Nw3Hkx7Qa".to_owned(),
+                method: Some("GET".to_owned()),
+                endpoint: Some("/orders/7".to_owned()),
+                resource_id: None,
+            }),
+        ),
+        (
+            "VerifyResponse",
+            value(&model::VerifyResponse {
+                valid: true,
+                code: "VALID".to_owned(),
+                message: "the key is valid".to_owned(),
+                key_id: Some(key.id.clone()),
+                scopes: Some(scopes),
+                rate_limit: Some(model::RateLimitState {
+                    window: model::LimitWindow::Minute,
+                    limit: 300,
+                    remaining: 299,
+                    reset: 1_796_050_860,
+                }),
+            }),
+        ),
+    ]
+}
+
+/// Serialises any example type, so the list above can hold them side by side.
+mod erased {
+    pub trait Example {
+        fn json(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Example for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    }
 }

@@ -88,6 +88,44 @@ async fn the_document_describes_every_route_the_server_serves() {
             }
         }
     }
+    // Every request body's schema, and the main answers', carry an example.
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("a path item") {
+            let Some(reference) =
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            else {
+                continue;
+            };
+            let name = reference.trim_start_matches("#/components/schemas/");
+            assert!(
+                schemas[name]["examples"]
+                    .as_array()
+                    .is_some_and(|examples| !examples.is_empty()),
+                "{method} {path}: the body's schema {name} has no example"
+            );
+        }
+    }
+    for name in [
+        "ApiKey",
+        "CreatedKey",
+        "Project",
+        "ProjectCredentials",
+        "RequestEntry",
+        "UsageSummary",
+        "KeyQuota",
+        "Me",
+        "VerifyResponse",
+    ] {
+        assert!(
+            schemas[name]["examples"]
+                .as_array()
+                .is_some_and(|examples| !examples.is_empty()),
+            "{name} has no example"
+        );
+    }
     let schemes = document["components"]["securitySchemes"]
         .as_object()
         .expect("security schemes");
