@@ -272,7 +272,7 @@ pub struct Schema {
     pub properties: Ordered<Schema>,
     pub required: Vec<String>,
     pub items: Option<Box<Schema>>,
-    pub additional_properties: Option<Box<Additional>>,
+    pub additional_properties: Option<Additional>,
     #[serde(rename = "enum")]
     pub enumeration: Vec<Value>,
     #[serde(rename = "const")]
@@ -302,7 +302,7 @@ pub struct Schema {
 #[serde(untagged)]
 pub enum Additional {
     Allowed(bool),
-    Schema(Schema),
+    Schema(Box<Schema>),
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {

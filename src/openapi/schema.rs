@@ -185,7 +185,7 @@ fn walk(schema: &Schema, document: &Document, seen: &mut Vec<String>, depth: usi
             })
             .collect();
     }
-    if let Some(additional) = schema.additional_properties.as_deref() {
+    if let Some(additional) = schema.additional_properties.as_ref() {
         match additional {
             Additional::Schema(other) => {
                 let other = walk(other, document, seen, depth + 1);
