@@ -158,7 +158,7 @@ fn Contents(document: Arc<Document>) -> impl IntoView {
                         <li>
                             <a href=format!("#{}", anchor(operation.method, operation.path))>
                                 <MethodBadge method=operation.method />
-                                <span class="ks-docs__toc-path">{operation.path.to_owned()}</span>
+                                <span class="ks-docs__toc-path" title=operation.path.to_owned()>{operation.path.to_owned()}</span>
                             </a>
                         </li>
                     }
