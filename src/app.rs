@@ -26,6 +26,7 @@ pub fn App() -> impl IntoView {
                         <A href="/projects">"Projects"</A>
                         <A href="/usage">"Usage"</A>
                         <A href="/requests">"Request log"</A>
+                        <A href="/docs">"API docs"</A>
                     </nav>
                     <UserMenu />
                 </header>

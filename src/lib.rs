@@ -5,6 +5,7 @@ pub mod api;
 mod app;
 pub mod components;
 pub mod format;
+pub mod openapi;
 pub mod pages;
 pub mod session;
 pub mod snippets;

@@ -5,6 +5,7 @@
 
 mod keys;
 mod projects;
+mod reference;
 pub mod requests;
 mod session;
 pub mod usage;
