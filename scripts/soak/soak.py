@@ -37,6 +37,14 @@ Aims (it exits 1 when one is missed):
     WARMUP_SECONDS (30) into that life;
   - open file descriptors: at most FD_GROWTH (16) above that same sample.
 
+Resident memory includes SQLite's page caches (`cache_size` 64 MiB a
+connection, up to 8 pooled connections: crates/server/src/store/mod.rs).
+They fill as the log grows and as reads land on connections whose cache is
+not full yet, so over a few minutes on a growing database RSS rises in
+steps; the samples split RSS into anonymous memory (the heap, the caches
+among it) and file-backed. BENCHMARKS.md ("Soak") has a run and what it
+showed.
+
 Python 3.11, standard library only: the rates are hundreds of calls a
 second, where a client thread per connection costs nothing that matters,
 and the setup, the log paging and the report are easier to read as a script
@@ -224,9 +232,13 @@ class RunState:
 
 
 def sample(pid):
+    """Resident memory in MiB (all; anonymous: the heap, SQLite's page
+    caches among it; file-backed), and open file descriptors."""
     with open(f"/proc/{pid}/status") as status:
-        rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-    return rss_kib / 1024, len(os.listdir(f"/proc/{pid}/fd"))
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in status
+               if line.startswith(("VmRSS:", "RssAnon:", "RssFile:"))}
+    return ((kib["VmRSS"] / 1024, kib["RssAnon"] / 1024, kib["RssFile"] / 1024),
+            len(os.listdir(f"/proc/{pid}/fd")))
 
 
 def main():
@@ -301,7 +313,7 @@ def soak(work, server, port, upstream_port):
                         {"Authorization": f"Bearer {project_key}", "Content-Type": "application/json"}, True), run),
         Stream("console log reads", port, LOG_READ_RATE, next_log_read, run),
     ]
-    samples = []  # (seconds since run start, life, seconds since life start, rss MiB, fds)
+    samples = []  # (seconds since run start, life, seconds since life start, rss MiB, fds, anon MiB, file MiB)
     t0 = time.monotonic()
     life_start = [t0]
 
@@ -310,10 +322,10 @@ def soak(work, server, port, upstream_port):
             process, life = server.process, run.life
             if life is not None and process.poll() is None:
                 try:
-                    rss, fds = sample(process.pid)
+                    (rss, anon, file), fds = sample(process.pid)
                     now = time.monotonic()
-                    samples.append((now - t0, life, now - life_start[0], rss, fds))
-                except (FileNotFoundError, ProcessLookupError, StopIteration):
+                    samples.append((now - t0, life, now - life_start[0], rss, fds, anon, file))
+                except (FileNotFoundError, ProcessLookupError, KeyError):
                     pass
             run.stopping.wait(SAMPLE_SECONDS)
 
@@ -453,10 +465,10 @@ def soak(work, server, port, upstream_port):
     ok &= total_lost == 0
 
     print()
-    print("| time | server life | RSS | open fds |")
-    print("| ---: | ---: | ---: | ---: |")
-    for at, life, _, rss, fds in samples:
-        print(f"| {at:.0f} s | {life} | {rss:.1f} MiB | {fds} |")
+    print("| time | server life | RSS | of it anonymous | file-backed | open fds |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for at, life, _, rss, fds, anon, file in samples:
+        print(f"| {at:.0f} s | {life} | {rss:.1f} MiB | {anon:.1f} MiB | {file:.1f} MiB | {fds} |")
     print()
     for life in (1, 2):
         life_samples = [s for s in samples if s[1] == life]
