@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test setup web lint contract bench bench-log bench-browser fuzz
+.PHONY: demo test setup web lint contract bench bench-log bench-browser fuzz soak
 
 ## Build everything and start keyscope with demo data on http://127.0.0.1:8080
 demo: setup web
@@ -49,6 +49,16 @@ web:
 
 bench:
 	scripts/bench/gateway.sh
+
+## keyscope under a steady mixed load for DURATION seconds (default 240):
+## gateway calls, verification and the console's log reads at fixed
+## moderate rates, a SIGTERM and restart halfway; reports errors, resident
+## memory and file descriptors over time, and records lost
+## (scripts/soak/soak.py, which says what it checks). Loopback only.
+soak:
+	cargo build --quiet --profile production -p keyscope-server --bin keyscope --example bench_targets
+	DURATION=$(or $(DURATION),240) KEYSCOPE_BIN=$(TARGET_DIR)/production/keyscope \
+	TARGETS_BIN=$(TARGET_DIR)/production/examples/bench_targets python3 scripts/soak/soak.py
 
 ## The property tests `make test` runs (256 cases each, 4096 for the gateway
 ## path's), with PROPTEST_CASES (default 200000) cases each: every model
