@@ -95,10 +95,11 @@ describe('API reference', { timeout: 120_000 }, () => {
     const javascript = await code('javascript');
     assert.ok(curl.startsWith(`curl -X POST '${origin}/v1/keys/verify'`), curl);
     assert.match(curl, /-H 'Authorization: Bearer YOUR_PROJECT_KEY'/);
-    assert.match(curl, /-d '\{\n {2}"key": "string"/);
+    // The body is the schema's example (the server's own types, serialised).
+    assert.match(curl, /-d '\{\n {2}"endpoint": "\/orders\/7",\n {2}"key": "ks_live_/);
     assert.match(python, /^import requests\n\nresponse = requests\.post\(\n/);
     assert.ok(python.includes(`"${origin}/v1/keys/verify"`), python);
-    assert.match(python, /json=\{\n {8}"key": "string",/);
+    assert.match(python, /json=\{\n {8}"endpoint": "\/orders\/7",\n {8}"key": "ks_live_/);
     assert.ok(javascript.startsWith(`const response = await fetch("${origin}/v1/keys/verify", {`), javascript);
     assert.match(javascript, /body: JSON\.stringify\(/);
     assert.equal(await panel('curl').isVisible(), true);
