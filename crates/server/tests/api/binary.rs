@@ -109,6 +109,40 @@ impl Binary {
         (console, csrf)
     }
 
+    /// A project whose upstream is a port nothing listens on any more, so
+    /// a gateway call to it fails with 502; its API ID.
+    pub async fn project_with_a_gone_upstream(
+        &self,
+        console: &reqwest::Client,
+        csrf: &str,
+    ) -> String {
+        let address = &self.address;
+        let project = send_json(
+            console.post(format!("{address}/v1/projects")),
+            csrf,
+            serde_json::json!({ "name": "gone upstream" }),
+        )
+        .await;
+        let project_id = project["data"]["project"]["id"].as_str().expect("id");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port");
+        let patched = send_json(
+            console.patch(format!("{address}/v1/projects/{project_id}")),
+            csrf,
+            serde_json::json!({ "upstream_url": format!("http://{closed}/api") }),
+        )
+        .await;
+        assert_eq!(
+            patched["data"]["upstream_url"],
+            format!("http://{closed}/api")
+        );
+        project["data"]["credentials"]["api_id"]
+            .as_str()
+            .expect("API ID")
+            .to_owned()
+    }
+
     /// Sends the process a signal by name (`HUP`, `TERM`).
     pub fn signal(&self, name: &str) {
         Command::new("kill")

@@ -703,30 +703,7 @@ async fn a_server_error_is_logged_with_its_request_id() {
     let server = crate::binary::Binary::start(data.path(), "warn").await;
     let address = server.address.clone();
     let (console, csrf) = server.owner().await;
-    let project = send_json(
-        console.post(format!("{address}/v1/projects")),
-        &csrf,
-        json!({ "name": "gone upstream" }),
-    )
-    .await;
-    let project_id = project["data"]["project"]["id"].as_str().expect("id");
-    let api_id = project["data"]["credentials"]["api_id"]
-        .as_str()
-        .expect("API ID");
-    // A port nothing listens on any more.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port");
-    let patched = send_json(
-        console.patch(format!("{address}/v1/projects/{project_id}")),
-        &csrf,
-        json!({ "upstream_url": format!("http://{closed}/api") }),
-    )
-    .await;
-    assert_eq!(
-        patched["data"]["upstream_url"],
-        format!("http://{closed}/api")
-    );
+    let api_id = server.project_with_a_gone_upstream(&console, &csrf).await;
     let created = send_json(
         console.post(format!("{address}/v1/keys")),
         &csrf,

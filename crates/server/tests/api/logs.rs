@@ -2,7 +2,7 @@
 //! object, and each line logged while a request is answered carries its
 //! request id.
 
-use crate::binary::{send_json, Binary};
+use crate::binary::Binary;
 use crate::helpers::request_id_of;
 use serde_json::{json, Value};
 
@@ -34,25 +34,7 @@ async fn json_lines_carry_the_request_id_of_the_request_they_were_logged_for() {
 
     // A gateway call whose upstream is gone: a warning from the gateway and
     // the 5xx error line, both inside the request.
-    let project = send_json(
-        console.post(format!("{address}/v1/projects")),
-        &csrf,
-        json!({ "name": "gone upstream" }),
-    )
-    .await;
-    let project_id = project["data"]["project"]["id"].as_str().expect("id");
-    let api_id = project["data"]["credentials"]["api_id"]
-        .as_str()
-        .expect("API ID");
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port");
-    send_json(
-        console.patch(format!("{address}/v1/projects/{project_id}")),
-        &csrf,
-        json!({ "upstream_url": format!("http://{closed}/api") }),
-    )
-    .await;
+    let api_id = server.project_with_a_gone_upstream(&console, &csrf).await;
     let failed = reqwest::Client::new()
         .get(format!("{address}/gateway/{api_id}/items"))
         .bearer_auth(&secret)
